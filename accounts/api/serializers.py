@@ -1,0 +1,154 @@
+"""Input serializers check shape and types; output serializers shape responses. Rules that
+depend on stored data live in the services."""
+
+from rest_framework import serializers
+
+from accounts.models import Notification, Role, Theme, TimeFormat, User, UserSettings, WeekStart
+from accounts.validators import validate_country, validate_timezone
+from config.api.fields import AwareDateTimeField
+
+
+class RegisterInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    timezone = serializers.CharField(max_length=64, required=False, default="UTC", validators=[validate_timezone])
+    country = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, default="", validators=[validate_country]
+    )
+    subdivision = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+
+
+class LoginInput(serializers.Serializer):
+    """JSON login. `username` is accepted too, for OAuth2 password-grant clients."""
+
+    email = serializers.CharField(max_length=254, required=False)
+    username = serializers.CharField(max_length=254, required=False, help_text="Same as email.")
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        email = attrs.get("email") or attrs.get("username")
+        if not email:
+            raise serializers.ValidationError({"email": ["This field is required."]})
+        return {"email": email, "password": attrs["password"]}
+
+
+class OAuth2PasswordForm(serializers.Serializer):
+    """The OAuth2 password grant (form-encoded), as Swagger UI's Authorize button sends it."""
+
+    grant_type = serializers.ChoiceField(choices=["password"], required=False)
+    username = serializers.CharField(max_length=254, help_text="The account's email.")
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    scope = serializers.CharField(required=False, allow_blank=True)
+
+
+class RefreshInput(serializers.Serializer):
+    refresh_token = serializers.CharField(
+        required=False, help_text="Omit when the refresh_token cookie is sent instead."
+    )
+    refresh = serializers.CharField(required=False, help_text="Alias of refresh_token.")
+
+
+class UserOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    manager = serializers.UUIDField(source="manager.uuid", read_only=True, allow_null=True, default=None)
+    date_joined = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "role",
+            "timezone",
+            "country",
+            "subdivision",
+            "manager",
+            "is_active",
+            "date_joined",
+        ]
+        read_only_fields = fields
+
+
+class TokenOutput(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField(default="bearer")
+    expires_in = serializers.IntegerField(help_text="Access token lifetime in seconds.")
+    refresh_expires_in = serializers.IntegerField(help_text="Refresh token lifetime in seconds.")
+    csrf_token = serializers.CharField(
+        help_text="Also set as the readable csrf_token cookie; send it as X-CSRF-Token on cookie-authenticated writes."
+    )
+    user = UserOutput()
+
+
+class MeUpdateInput(serializers.Serializer):
+    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, validators=[validate_country])
+    subdivision = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False)
+    new_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
+    password = serializers.CharField(
+        max_length=128, required=False, trim_whitespace=False, help_text="Alias of new_password."
+    )
+    current_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
+
+
+class MeUpdateOutput(serializers.Serializer):
+    user = UserOutput()
+    tokens = TokenOutput(
+        required=False, allow_null=True, help_text="Present after a password change: every other session ended."
+    )
+
+
+class UserAdminUpdateInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    manager = serializers.UUIDField(required=False, allow_null=True, help_text="Public id of a STAFF or ADMIN user.")
+    is_active = serializers.BooleanField(required=False)
+    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+class NotificationPreferences(serializers.Serializer):
+    email = serializers.BooleanField(required=False, help_text="Also e-mail each notification.")
+    muted_kinds = serializers.ListField(
+        child=serializers.RegexField(r"^[a-z][a-z0-9_.]{0,63}$"),
+        required=False,
+        max_length=50,
+        help_text="Notification kinds that are not delivered at all.",
+    )
+
+
+class UserSettingsInput(serializers.Serializer):
+    theme = serializers.ChoiceField(choices=Theme.choices)
+    week_start = serializers.ChoiceField(choices=WeekStart.choices)
+    time_format = serializers.ChoiceField(choices=TimeFormat.choices)
+    default_project = serializers.UUIDField(allow_null=True)
+    notification_preferences = NotificationPreferences()
+
+
+class UserSettingsOutput(serializers.ModelSerializer):
+    notification_preferences = NotificationPreferences()
+    updated_at = AwareDateTimeField()
+
+    class Meta:
+        model = UserSettings
+        fields = ["theme", "week_start", "time_format", "default_project", "notification_preferences", "updated_at"]
+        read_only_fields = fields
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    created_at = AwareDateTimeField()
+    read_at = AwareDateTimeField(allow_null=True)
+    is_read = serializers.BooleanField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "message", "payload", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+
+class CountOutput(serializers.Serializer):
+    updated = serializers.IntegerField()

@@ -1,0 +1,27 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import views
+from config.api.views import alias_view
+
+app_name = "accounts"
+
+router = SimpleRouter()
+router.register("users", views.UserViewSet, basename="user")
+router.register("notifications", views.NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="register"),
+    path("auth/signup/", alias_view(views.RegisterView).as_view(), name="signup"),
+    path("auth/login/", views.LoginView.as_view(), name="login"),
+    path("auth/login/json/", views.LoginJsonView.as_view(), name="login-json"),
+    path("auth/refresh/", views.RefreshView.as_view(), name="refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/revoke-all/", views.RevokeAllView.as_view(), name="revoke-all"),
+    path("auth/revoke_all/", alias_view(views.RevokeAllView).as_view(), name="revoke-all-underscore"),
+    path("auth/me/", views.MeView.as_view(), name="me"),
+    path("users/me/", alias_view(views.MeView).as_view(), name="users-me"),
+    path("me/", alias_view(views.MeView).as_view(), name="me-short"),
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    *router.urls,
+]

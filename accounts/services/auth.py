@@ -1,0 +1,142 @@
+"""Sign-up, sign-in and the token life cycle."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone as dj_timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.models import User, UserSettings
+from accounts.tokens import TokenPair, issue_token_pair, read_refresh_token
+from accounts.validators import check_location
+from audit.services import audit_record
+from config.errors import AuthenticationRequired, Conflict, ValidationFailed
+
+
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    display_name: str = "",
+    timezone: str = "UTC",
+    country: str = "",
+    subdivision: str = "",
+) -> tuple[User, TokenPair]:
+    """Create a USER account with default settings and sign it in."""
+    email = User.objects.normalize_email(email)
+    check_location(country, subdivision)
+    candidate = User(email=email, display_name=display_name)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(exc.messages[0], fields={"password": exc.messages}) from exc
+    if User.objects.filter(email=email).exists():
+        raise Conflict("An account with this email already exists.", code="email_taken", fields={"email": ["Taken."]})
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email,
+                password,
+                display_name=display_name,
+                timezone=timezone,
+                country=country,
+                subdivision=subdivision,
+            )
+    except IntegrityError as exc:  # a concurrent sign-up with the same email won
+        raise Conflict("An account with this email already exists.", code="email_taken") from exc
+    UserSettings.objects.create(user=user)
+    audit_record(actor=user, action="user.register", target=user)
+    return user, issue_token_pair(user)
+
+
+def auth_login(*, email: str, password: str) -> tuple[User, TokenPair]:
+    """Check credentials and issue a token pair. A failure is audited (outside any transaction,
+    so the record stays) and answered with one message whether the email exists or not."""
+    email = User.objects.normalize_email(email)
+    user = authenticate(email=email, password=password)
+    if user is None:
+        audit_record(actor=None, action="auth.login_failed", actor_email=email[:254])
+        raise AuthenticationRequired("Email or password is incorrect.", code="invalid_credentials")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(last_login=dj_timezone.now())
+        audit_record(actor=user, action="auth.login", target=user)
+        return user, issue_token_pair(user)
+
+
+@transaction.atomic
+def token_refresh(*, raw_refresh: str) -> tuple[User, TokenPair]:
+    """Rotate a refresh token: blacklist it and issue a new pair.
+
+    The blacklist row is the lock: its one-to-one column is unique, so of N concurrent calls
+    with the same token exactly one inserts it and the others get 401."""
+    token = _valid_refresh_token(raw_refresh)
+    user = _token_user(token)
+    outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).first()
+    if outstanding is None:
+        raise AuthenticationRequired("Refresh token is not known.", code="token_not_valid")
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as exc:
+        raise AuthenticationRequired("Refresh token has already been used.", code="token_not_valid") from exc
+    return user, issue_token_pair(user)
+
+
+@transaction.atomic
+def auth_logout(*, raw_refresh: str | None) -> None:
+    """Blacklist the given refresh token. Logging out twice, or with a token that no longer
+    works, is not an error: there is simply nothing left to revoke."""
+    if not raw_refresh:
+        return
+    try:
+        token = read_refresh_token(raw_refresh)
+    except TokenError:
+        return
+    outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).select_related("user").first()
+    if outstanding is None:
+        return
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    if created and outstanding.user is not None:
+        audit_record(actor=outstanding.user, action="auth.logout", target=outstanding.user)
+
+
+@transaction.atomic
+def auth_revoke_all(*, actor: User, reason: str = "auth.revoke_all") -> int:
+    """End every session of `actor`: bump the token version (outstanding access tokens fail on
+    their next request) and blacklist every refresh token. Returns how many were blacklisted."""
+    revoked = revoke_user_tokens(actor)
+    audit_record(actor=actor, action=reason, target=actor, changes={"refresh_tokens_revoked": revoked})
+    return revoked
+
+
+def revoke_user_tokens(user: User) -> int:
+    """Invalidate every token `user` holds (no audit row: callers record why)."""
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+    pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True).values_list("pk", flat=True)
+    rows = [BlacklistedToken(token_id=pk) for pk in pending]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _valid_refresh_token(raw: str):
+    try:
+        return read_refresh_token(raw)
+    except TokenError as exc:
+        raise AuthenticationRequired(f"Refresh token is not valid: {exc}", code="token_not_valid") from exc
+
+
+def _token_user(token) -> User:
+    user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        raise AuthenticationRequired("User not found or inactive.", code="user_inactive")
+    if token.get("ver") != user.token_version:
+        raise AuthenticationRequired("Token has been revoked.", code="token_revoked")
+    return user

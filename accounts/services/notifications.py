@@ -1,0 +1,65 @@
+"""The inbox. Every app notifies users through `notification_send` / `notification_send_many`,
+so muting and e-mail delivery work the same for every kind of message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Notification, User, UserSettings
+from config.errors import NotFound
+
+
+def notification_send(
+    *, user: User, kind: str, message: str, payload: dict[str, Any] | None = None, now: datetime | None = None
+) -> Notification | None:
+    """Put one message in `user`'s inbox unless they muted `kind`. If they want e-mail, a task
+    sends it once the surrounding transaction commits. Returns None when muted."""
+    sent = notification_send_many(users=[user], kind=kind, message=message, payload=payload, now=now)
+    return sent[0] if sent else None
+
+
+def notification_send_many(
+    *,
+    users: Iterable[User],
+    kind: str,
+    message: str,
+    payload: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """The same message to many users in one insert (settings are read in one query)."""
+    users = list(users)
+    if not users:
+        return []
+    prefs = {s.user_id: s for s in UserSettings.objects.filter(user_id__in=[u.pk for u in users])}
+    created_at = now or timezone.now()
+    rows = [
+        Notification(user=user, kind=kind, message=message[:500], payload=payload or {}, created_at=created_at)
+        for user in users
+        if not (user.pk in prefs and prefs[user.pk].is_muted(kind))
+    ]
+    Notification.objects.bulk_create(rows)
+    email_ids = [row.uuid for row in rows if row.user_id in prefs and prefs[row.user_id].email_notifications]
+    if email_ids:
+        from accounts.tasks import send_notification_emails_task
+
+        transaction.on_commit(lambda: send_notification_emails_task.delay([str(i) for i in email_ids]))
+    return rows
+
+
+def notification_mark_read(*, actor: User, notification: Notification, now: datetime | None = None) -> Notification:
+    """Mark one of `actor`'s notifications read (idempotent: the first read time stays)."""
+    if notification.user_id != actor.pk:
+        raise NotFound("Notification not found.")
+    if notification.read_at is None:
+        notification.read_at = now or timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+def notification_mark_all_read(*, actor: User, now: datetime | None = None) -> int:
+    return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=now or timezone.now())

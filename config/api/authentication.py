@@ -1,0 +1,111 @@
+"""Two ways to authenticate, at once.
+
+* `Authorization: Bearer <access>` for mobile apps and scripts: no CSRF check, since a browser
+  never attaches that header on its own.
+* The HttpOnly `access_token` cookie for the browser SPA. A browser attaches cookies to any
+  request, so an unsafe method must also carry `X-CSRF-Token` equal to the readable
+  `csrf_token` cookie (double submit). The token's `csrf` claim holds a hash of that value, so a
+  cookie planted by a sibling sub-domain does not pass either.
+
+Every token carries the user's `ver` (token version); revoke-all bumps the version, which ends
+every outstanding access token at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+ACCESS_COOKIE = "access_token"
+REFRESH_COOKIE = "refresh_token"
+CSRF_COOKIE = "csrf_token"
+CSRF_HEADER = "HTTP_X_CSRF_TOKEN"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def csrf_digest(value: str) -> str:
+    return hashlib.sha256(f"{settings.JWT_SECRET_KEY}:{value}".encode()).hexdigest()[:32]
+
+
+def check_double_submit(request, token) -> None:
+    """Raise 403 unless the header equals the cookie and matches the token's `csrf` claim."""
+    header = request.META.get(CSRF_HEADER, "")
+    cookie = request.COOKIES.get(CSRF_COOKIE, "")
+    claim = token.get("csrf", "") if token is not None else ""
+    if not header or not cookie or not hmac.compare_digest(header, cookie):
+        raise exceptions.PermissionDenied(
+            detail="CSRF check failed: send X-CSRF-Token equal to the csrf_token cookie.",
+            code="csrf_failed",
+        )
+    if claim and not hmac.compare_digest(csrf_digest(header), claim):
+        raise exceptions.PermissionDenied(
+            detail="CSRF check failed: the csrf_token cookie does not belong to this session.",
+            code="csrf_failed",
+        )
+
+
+class JWTCookieOrBearerAuthentication(JWTAuthentication):
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request):
+        header = self.get_header(request)
+        if header is not None:
+            raw_token = self.get_raw_token(header)
+            if raw_token is None:
+                return None
+            via_cookie = False
+        else:
+            raw_token = request.COOKIES.get(ACCESS_COOKIE)
+            if not raw_token:
+                return None
+            via_cookie = True
+
+        validated_token = self.get_validated_token(raw_token)
+        user = self.get_user(validated_token)
+        if validated_token.get("ver") != getattr(user, "token_version", None):
+            raise InvalidToken({"detail": "Token has been revoked.", "code": "token_revoked"})
+        if via_cookie and request.method not in SAFE_METHODS:
+            check_double_submit(request, validated_token)
+        request.auth_via_cookie = via_cookie
+        return user, validated_token
+
+    def get_header(self, request):
+        try:
+            return super().get_header(request)
+        except UnicodeEncodeError as exc:
+            raise InvalidToken({"detail": "Authorization header is not valid.", "code": "token_not_valid"}) from exc
+
+    def get_validated_token(self, raw_token):
+        try:
+            return AccessToken(raw_token)
+        except ExpiredTokenError as exc:
+            raise InvalidToken({"detail": "Access token has expired.", "code": "token_expired"}) from exc
+        except TokenError as exc:
+            raise InvalidToken({"detail": f"Access token is not valid: {exc}", "code": "token_not_valid"}) from exc
+
+
+class JWTCookieOrBearerScheme(OpenApiAuthenticationExtension):
+    target_class = JWTCookieOrBearerAuthentication
+    name = ["BearerAuth", "CookieAuth", "OAuth2Password"]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": ACCESS_COOKIE,
+                "description": "Set by the auth endpoints; unsafe methods also need the X-CSRF-Token header.",
+            },
+            {
+                "type": "oauth2",
+                "flows": {"password": {"tokenUrl": "/api/v1/auth/login/", "scopes": {}}},
+            },
+        ]

@@ -1,0 +1,364 @@
+"""Timekeep settings.
+
+Every value comes from the environment (or a `.env` file beside manage.py), read here and
+nowhere else. Without any variable set, the project runs on the embedded defaults: SQLite,
+local-memory cache, eager Celery tasks and media on the local file system. `DJANGO_ENV=production`
+turns on the hardened profile and refuses to start without the secrets it needs.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+# An empty variable (`DATABASE_URL=` in .env.example, or in CI) means "not set": use the default.
+def env_str(name: str, default: str | None = None) -> str | None:
+    return env.str(name, "") or default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return env.bool(name) if env.str(name, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    return env.int(name) if env.str(name, "") else default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    return env.list(name) if env.str(name, "") else default
+
+
+def env_rate(name: str, default: str) -> str | None:
+    value = env_str(name, default)
+    return None if value.lower() in {"off", "none", "0"} else value
+
+
+DJANGO_ENV = env_str("DJANGO_ENV", "development")
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
+PRODUCTION = DJANGO_ENV == "production"
+
+APP_NAME = env_str("APP_NAME", "Timekeep")
+APP_VERSION = "0.1.0"
+
+DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
+
+if PRODUCTION:
+    SECRET_KEY = env_str("SECRET_KEY", "")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+    if len(SECRET_KEY) < 50 or not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("DJANGO_ENV=production needs SECRET_KEY (50+ random characters) and ALLOWED_HOSTS.")
+else:
+    SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-never-use-in-production-0123456789")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+
+# Number of reverse proxies in front of the app that append to X-Forwarded-For. 0 = trust only
+# REMOTE_ADDR. Used for rate limits and the audit log's IP address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "django_ratelimit",
+    "django_celery_beat",
+    # Timekeep apps, in dependency order (an app imports only from apps before it).
+    "audit",
+    "accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "config.api.middleware.ApiPathMiddleware",
+    "config.api.middleware.ApiErrorMiddleware",
+    "config.api.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "audit.middleware.AuditContextMiddleware",
+]
+
+if PRODUCTION:
+    # Serves collectstatic's output (admin, API docs) from the app server; in development
+    # runserver serves static files itself.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# Seeds wrote SQLAlchemy-style URLs (postgresql+psycopg://...); accept those as they are.
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}").replace("+psycopg", "")
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL, IMMEDIATE transactions and a busy timeout let threads share the file: writers queue
+    # for the lock instead of failing with "database is locked". Tests use a file database for
+    # the same reason (an in-memory shared-cache database fails at once under contention).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", str(BASE_DIR / ".test-db.sqlite3"))}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", None)}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# --- Cache, Redis, Celery -------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "timekeep"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    if PRODUCTION:
+        raise ImproperlyConfigured("REDIS_URL is required when DJANGO_ENV=production.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit only lists django-redis as "supported"; Django's own RedisCache has the
+    # atomic incr it needs.
+    "django_ratelimit.W001",
+]
+if not REDIS_URL:
+    # The local-memory cache is per process: fine for `make run`, never used in production
+    # (REDIS_URL is required there).
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL or None)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The schedule lives in code; DatabaseScheduler copies it into the database when beat starts,
+# where staff can pause an entry from the admin.
+CELERY_BEAT_SCHEDULE = {
+    "purge-audit-log": {
+        "task": "audit.tasks.purge_audit_log_task",
+        "schedule": timedelta(days=1),
+    },
+}
+
+# --- Auth and tokens ------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+ACCESS_TOKEN_MIN = env_int("ACCESS_TOKEN_MIN", 10)
+REFRESH_TOKEN_DAYS = env_int("REFRESH_TOKEN_DAYS", 14)
+JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", SECRET_KEY)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=ACCESS_TOKEN_MIN),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=REFRESH_TOKEN_DAYS),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SECRET_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "uuid",
+    "USER_ID_CLAIM": "sub",
+    "LEEWAY": 0,
+}
+
+COOKIE_SECURE = env_bool("COOKIE_SECURE", PRODUCTION)
+COOKIE_DOMAIN = env_str("COOKIE_DOMAIN", None)
+COOKIE_SAMESITE = env_str("COOKIE_SAMESITE", "Lax")
+if COOKIE_SAMESITE not in {"Lax", "Strict", "None"}:
+    raise ImproperlyConfigured("COOKIE_SAMESITE must be Lax, Strict or None.")
+
+# Rate limits for the auth endpoints, as django-ratelimit rates ("N/s|m|h|d").
+RATE_LIMIT_LOGIN_IP = env_str("RATE_LIMIT_LOGIN_IP", "30/m")
+RATE_LIMIT_LOGIN_ACCOUNT = env_str("RATE_LIMIT_LOGIN_ACCOUNT", "10/m")
+RATE_LIMIT_REGISTER_IP = env_str("RATE_LIMIT_REGISTER_IP", "20/h")
+RATE_LIMIT_REFRESH_IP = env_str("RATE_LIMIT_REFRESH_IP", "120/m")
+RATE_LIMIT_REFRESH_ACCOUNT = env_str("RATE_LIMIT_REFRESH_ACCOUNT", "30/m")
+# General API throttles (DRF); "off" disables. These fail open when the cache is down.
+API_RATE_LIMIT_ANON = env_rate("API_RATE_LIMIT_ANON", "120/minute")
+API_RATE_LIMIT_USER = env_rate("API_RATE_LIMIT_USER", "1200/minute")
+
+# --- API ------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["config.api.authentication.JWTCookieOrBearerAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.api.throttling.AnonThrottle",
+        "config.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_RATE_LIMIT_ANON, "user": API_RATE_LIMIT_USER},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+}
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{APP_NAME} API",
+    "DESCRIPTION": (
+        "Work hours, focus groups, leave and appointments in one API. Authenticate with "
+        "`Authorization: Bearer <access_token>` or with the cookies that the auth endpoints set "
+        "(cookie-authenticated writes need `X-CSRF-Token` equal to the `csrf_token` cookie)."
+    ),
+    "VERSION": APP_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {
+        "validatorUrl": None,
+        "persistAuthorization": True,
+        "deepLinking": True,
+    },
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ORIGINS", env_list("BACKEND_CORS_ORIGINS", []))
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "x-csrf-token",
+    "x-requested-with",
+)
+
+# --- Security headers -----------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = COOKIE_SECURE
+CSRF_COOKIE_SECURE = COOKIE_SECURE
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Probes from the cluster speak plain HTTP to the pod.
+    SECURE_REDIRECT_EXEMPT = [r"^health", r"^healthz$", r"^ready$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Internationalisation and time ----------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -----------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", "media")  # a relative path is taken from BASE_DIR
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Email ----------------------------------------------------------------------------------
+vars().update(env.email_url_config(env_str("EMAIL_URL", "consolemail://")))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Timekeep <no-reply@localhost>")
+
+# --- Audit ----------------------------------------------------------------------------------
+AUDIT_RETENTION = env_int("AUDIT_RETENTION", 180)
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from config import health
+from config.api import docs
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", docs.swagger_ui, name="swagger-ui"),
+    path("redoc/", docs.redoc, name="redoc"),
+]
+
+urlpatterns = [
+    path("", health.root, name="root"),
+    re_path(r"^health/?$", health.liveness, name="health"),
+    re_path(r"^healthz/?$", health.liveness, name="healthz"),
+    re_path(r"^ready/?$", health.readiness, name="ready"),
+    re_path(r"^health/db/?$", health.database, name="health-db"),
+    re_path(r"^health/redis/?$", health.redis_health, name="health-redis"),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]
