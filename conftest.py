@@ -58,15 +58,23 @@ def _celery_runs_tasks_inline():
 def celery_worker_thread(transactional_db):
     """A real Celery worker (solo pool, in a thread of this process) consuming from REDIS_URL."""
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
 
     from config.celery import app
 
+    def close_worker_connections(**kwargs):
+        # The worker thread opens its own connections; leave none behind for teardown.
+        connections.close_all()
+
+    task_postrun.connect(close_worker_connections, weak=False)
     app.conf.task_always_eager = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
             yield app
     finally:
         app.conf.task_always_eager = True
+        task_postrun.disconnect(close_worker_connections)
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +137,7 @@ def page(live_server):
     (`page.requested`) and those its Content-Security-Policy stopped before they left
     (`page.blocked_by_csp`), so tests can prove nothing left the machine."""
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -159,3 +168,6 @@ def page(live_server):
         finally:
             context.close()
             browser.close()
+            # Playwright's sync API switches greenlets, and Django keys connections by context:
+            # close what the test opened here so the test database can be dropped at the end.
+            connections.close_all()
