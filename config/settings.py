@@ -66,7 +66,7 @@ else:
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.TimekeepAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -333,7 +333,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", "media")  # a relative path is taken from BASE_DIR
+MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", "var/media")  # a relative path is taken from BASE_DIR
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
