@@ -61,6 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     country = models.CharField(max_length=2, blank=True, validators=[validate_country])
     subdivision = models.CharField(max_length=10, blank=True)
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    # A confirmed media.Image of kind avatar; set and replaced by accounts.services.avatars.
+    avatar = models.ForeignKey("media.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Bumped by revoke-all and password changes: tokens carry it and stop working once it moves.
     token_version = models.PositiveIntegerField(default=0, editable=False)
     date_joined = models.DateTimeField(default=now)

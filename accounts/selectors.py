@@ -8,7 +8,7 @@ from accounts.models import Notification, Role, User
 def user_list(*, actor: User) -> QuerySet[User]:
     """Accounts `actor` may see: everyone for an ADMIN, their direct reports (and themself) for
     STAFF, only themself for a USER."""
-    users = User.objects.select_related("manager")
+    users = User.objects.select_related("manager", "avatar")
     if actor.role == Role.ADMIN:
         return users
     if actor.role == Role.STAFF:

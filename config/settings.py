@@ -82,7 +82,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     # Timekeep apps, in dependency order (an app imports only from apps before it).
     "audit",
+    "media",
     "accounts",
+    "tracking",
 ]
 
 MIDDLEWARE = [
@@ -362,3 +364,71 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Media and object storage (media app) ---------------------------------------------------
+# Images go to an S3 API (MinIO in production) when an endpoint is set, else to files under
+# MEDIA_ROOT. Nothing is public either way: clients get presigned, expiring URLs. The seeds'
+# names work as well: MINIO_* (Just Like Clockwork), S3_BUCKET_NAME and AWS_* (LockIN).
+S3_USE_TLS = env_bool("S3_USE_TLS", True)
+
+
+def _endpoint(url: str) -> str:
+    # MinIO's own clients take a bare `host:port` plus a TLS flag; boto3 wants a URL.
+    return url if not url or "://" in url else f"{'https' if S3_USE_TLS else 'http'}://{url}"
+
+
+S3_ENDPOINT_URL = _endpoint(env_str("S3_ENDPOINT_URL", env_str("MINIO_ENDPOINT", "")))
+if S3_ENDPOINT_URL:
+    STORAGES["default"] = {
+        "BACKEND": "media.storage.S3MediaStorage",
+        "OPTIONS": {
+            "endpoint_url": S3_ENDPOINT_URL,
+            # Signs the URLs browsers get, when they reach the server under another name.
+            "public_endpoint_url": _endpoint(env_str("S3_PUBLIC_ENDPOINT_URL", "")) or None,
+            "bucket_name": env_str("S3_BUCKET", env_str("S3_BUCKET_NAME", "timekeep")),
+            "region_name": env_str("S3_REGION", env_str("AWS_REGION", "us-east-1")),
+            "access_key": env_str("S3_ACCESS_KEY", env_str("MINIO_ACCESS_KEY", env_str("AWS_ACCESS_KEY_ID"))),
+            "secret_key": env_str("S3_SECRET_KEY", env_str("MINIO_SECRET_KEY", env_str("AWS_SECRET_ACCESS_KEY"))),
+            "use_ssl": S3_ENDPOINT_URL.startswith("https://"),
+        },
+    }
+else:
+    STORAGES["default"] = {"BACKEND": "media.storage.LocalMediaStorage"}
+HEALTH_STORAGE_CHECK = "media.health.storage_check"
+# Prefix for the local backend's signed links (e.g. https://api.example.com); empty: paths on this host.
+MEDIA_PUBLIC_BASE_URL = env_str("MEDIA_PUBLIC_BASE_URL", "")
+MEDIA_URL_EXPIRE_SECONDS = env_int("MEDIA_URL_EXPIRE_SECONDS", 300)
+MEDIA_UPLOAD_URL_EXPIRE_SECONDS = env_int("MEDIA_UPLOAD_URL_EXPIRE_SECONDS", 120)
+if not (1 <= MEDIA_URL_EXPIRE_SECONDS <= 604800 and 1 <= MEDIA_UPLOAD_URL_EXPIRE_SECONDS <= 604800):
+    raise ImproperlyConfigured("MEDIA_*_EXPIRE_SECONDS must be 1–604800 (S3 signs URLs for at most seven days).")
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000)
+USER_MEDIA_QUOTA_BYTES = env_int("USER_MEDIA_QUOTA_BYTES", 200 * 1024 * 1024)
+# Pending uploads never confirmed, and stored objects no image refers to, are deleted after this.
+MEDIA_ORPHAN_MAX_AGE_HOURS = env_int("MEDIA_ORPHAN_MAX_AGE_HOURS", 24)
+CELERY_BEAT_SCHEDULE["sweep-orphan-media"] = {
+    "task": "media.tasks.sweep_orphan_media_task",
+    "schedule": timedelta(hours=6),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ImageKindEnum"] = "media.models.ImageKind"
+
+# --- Tracking (time entries, sessions, compliance) ------------------------------------------
+# Longest single entry (hours), and how far past the server clock an entry may start or end.
+TIME_ENTRY_MAX_HOURS = env_int("TIME_ENTRY_MAX_HOURS", 24)
+TIME_ENTRY_FUTURE_SKEW_SECONDS = env_int("TIME_ENTRY_FUTURE_SKEW_SECONDS", 300)
+# Let one user's entries overlap. Rows written while this is on never block other rows.
+TIME_ENTRY_ALLOW_OVERLAP = env_bool("TIME_ENTRY_ALLOW_OVERLAP", False)
+# Working-time limits (EU Working Time Directive defaults), checked in each user's time zone.
+WORKING_TIME_MAX_WEEKLY_HOURS = env_int("WORKING_TIME_MAX_WEEKLY_HOURS", 48)
+WORKING_TIME_MAX_DAILY_HOURS = env_int("WORKING_TIME_MAX_DAILY_HOURS", 10)
+WORKING_TIME_MIN_DAILY_REST = env_int("WORKING_TIME_MIN_DAILY_REST", 11)
+# Off: breaking a limit returns warnings. On: the write is refused with 422.
+WORKING_TIME_ENFORCE = env_bool("WORKING_TIME_ENFORCE", False)
+# Timers running longer than this are stopped at start + this many hours.
+TIMER_AUTO_STOP_HOURS = env_int("TIMER_AUTO_STOP_HOURS", 12)
+CELERY_BEAT_SCHEDULE["stop-forgotten-timers"] = {
+    "task": "tracking.tasks.stop_forgotten_timers_task",
+    "schedule": timedelta(minutes=15),
+}
+
+# --- Groups ---------------------------------------------------------------------------------

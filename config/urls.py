@@ -7,6 +7,8 @@ from config.api import docs
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("media.api.urls")),
+    path("", include("tracking.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.swagger_ui, name="swagger-ui"),
     path("redoc/", docs.redoc, name="redoc"),

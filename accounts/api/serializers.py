@@ -1,11 +1,14 @@
 """Input serializers check shape and types; output serializers shape responses. Rules that
 depend on stored data live in the services."""
 
+from django.http import QueryDict
 from rest_framework import serializers
 
 from accounts.models import Notification, Role, Theme, TimeFormat, User, UserSettings, WeekStart
 from accounts.validators import validate_country, validate_timezone
 from config.api.fields import AwareDateTimeField
+from media.models import CONTENT_TYPES
+from media.selectors import image_url
 
 
 class RegisterInput(serializers.Serializer):
@@ -53,6 +56,9 @@ class UserOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     manager = serializers.UUIDField(source="manager.uuid", read_only=True, allow_null=True, default=None)
     date_joined = AwareDateTimeField(read_only=True)
+    avatar_url = serializers.SerializerMethodField(
+        help_text="Presigned URL of the profile picture, valid for MEDIA_URL_EXPIRE_SECONDS; null without one."
+    )
 
     class Meta:
         model = User
@@ -67,8 +73,13 @@ class UserOutput(serializers.ModelSerializer):
             "manager",
             "is_active",
             "date_joined",
+            "avatar_url",
         ]
         read_only_fields = fields
+
+    def get_avatar_url(self, user: User) -> str | None:
+        # Signing needs no query or network call; lists select_related("avatar").
+        return image_url(image=user.avatar).url if user.avatar_id else None
 
 
 class TokenOutput(serializers.Serializer):
@@ -152,3 +163,42 @@ class NotificationOutput(serializers.ModelSerializer):
 
 class CountOutput(serializers.Serializer):
     updated = serializers.IntegerField()
+
+
+class AvatarUploadInput(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # media refuses it with its own `empty_file` error
+        help_text="A PNG, JPEG or WebP image; the format is read from the content, not the name.",
+    )
+
+    def validate(self, attrs):
+        data = self.initial_data
+        if isinstance(data, QueryDict):
+            names = [name for name, values in data.lists() for value in values if hasattr(value, "read")]
+            if names != ["file"]:
+                raise serializers.ValidationError({"file": ["Send exactly one file, in the field `file`."]})
+        return attrs
+
+
+class AvatarUploadUrlInput(serializers.Serializer):
+    content_type = serializers.ChoiceField(
+        choices=CONTENT_TYPES, help_text="The Content-Type the PUT will send (signed into the URL)."
+    )
+    byte_size = serializers.IntegerField(
+        min_value=1, help_text="The exact size of the file in bytes; the URL accepts no other Content-Length."
+    )
+
+
+# Built from a media.services.UploadTicket.
+class AvatarUploadUrlOutput(serializers.Serializer):
+    upload_url = serializers.CharField(source="upload.url", help_text="Presigned URL: PUT the file's bytes here.")
+    method = serializers.CharField(source="upload.method")
+    headers = serializers.DictField(
+        source="upload.headers", child=serializers.CharField(), help_text="Send exactly these headers with the PUT."
+    )
+    key = serializers.CharField(source="image.key", help_text="Send to profiles/avatar/confirm after the upload.")
+    expires_at = AwareDateTimeField(source="upload.expires_at")
+
+
+class AvatarConfirmInput(serializers.Serializer):
+    key = serializers.CharField(max_length=512, help_text="The key from profiles/avatar/upload-url.")

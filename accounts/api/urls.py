@@ -23,5 +23,8 @@ urlpatterns = [
     path("users/me/", alias_view(views.MeView).as_view(), name="users-me"),
     path("me/", alias_view(views.MeView).as_view(), name="me-short"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("profiles/avatar/", views.AvatarView.as_view(), name="avatar"),
+    path("profiles/avatar/upload-url/", views.AvatarUploadUrlView.as_view(), name="avatar-upload-url"),
+    path("profiles/avatar/confirm/", views.AvatarConfirmView.as_view(), name="avatar-confirm"),
     *router.urls,
 ]

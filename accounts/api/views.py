@@ -2,7 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
@@ -13,6 +13,7 @@ from accounts.models import Notification, User
 from accounts.permissions import IsAdminRole, IsStaffOrAdmin
 from accounts.selectors import notification_list, user_list
 from accounts.services.auth import auth_login, auth_logout, auth_revoke_all, token_refresh, user_register
+from accounts.services.avatars import avatar_confirm, avatar_remove, avatar_upload, avatar_upload_start
 from accounts.services.notifications import notification_mark_all_read, notification_mark_read
 from accounts.services.settings import user_settings_get, user_settings_update
 from accounts.services.users import user_update_by_admin, user_update_profile
@@ -21,6 +22,7 @@ from config.api.authentication import REFRESH_COOKIE, check_double_submit
 from config.api.ratelimit import limit_by_account, limit_by_ip
 from config.api.views import ApiView, ScopedViewSet, parse_input
 from config.errors import AuthenticationRequired, ValidationFailed
+from media.services import upload_body_check
 
 
 def token_body(user: User, pair: TokenPair) -> dict:
@@ -178,6 +180,61 @@ class MeView(ApiView):
         if pair:
             set_auth_cookies(response, pair)
         return response
+
+
+class AvatarView(ApiView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=["users"],
+        operation_id="avatar_upload",
+        request={"multipart/form-data": s.AvatarUploadInput},
+        responses=s.UserOutput,
+        description="Upload a profile picture in one request (multipart field `file`). It is checked, "
+        "re-encoded without metadata and replaces the previous one. 413 over MAX_UPLOAD_BYTES or the quota.",
+    )
+    def post(self, request):
+        upload_body_check(content_length=request.META.get("CONTENT_LENGTH"))
+        data = parse_input(s.AvatarUploadInput, request.data)
+        return Response(s.UserOutput(avatar_upload(actor=request.user, file=data["file"])).data)
+
+    @extend_schema(
+        tags=["users"],
+        operation_id="avatar_delete",
+        request=None,
+        responses={204: OpenApiResponse(description="No profile picture any more (also when there was none).")},
+    )
+    def delete(self, request):
+        avatar_remove(actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AvatarUploadUrlView(ApiView):
+    @extend_schema(
+        tags=["users"],
+        operation_id="avatar_upload_url",
+        request=s.AvatarUploadUrlInput,
+        responses={201: s.AvatarUploadUrlOutput},
+        description="A presigned PUT URL for uploading a profile picture straight to storage. PUT exactly "
+        "`byte_size` bytes with the returned headers before `expires_at`, then call avatar/confirm with `key`.",
+    )
+    def post(self, request):
+        ticket = avatar_upload_start(actor=request.user, **parse_input(s.AvatarUploadUrlInput, request.data))
+        return Response(s.AvatarUploadUrlOutput(ticket).data, status=status.HTTP_201_CREATED)
+
+
+class AvatarConfirmView(ApiView):
+    @extend_schema(
+        tags=["users"],
+        operation_id="avatar_confirm",
+        request=s.AvatarConfirmInput,
+        responses=s.UserOutput,
+        description="Checks the uploaded file, re-encodes it and makes it the profile picture. A refused "
+        "file is deleted; 409 `upload_missing` when nothing was uploaded yet.",
+    )
+    def post(self, request):
+        user = avatar_confirm(actor=request.user, **parse_input(s.AvatarConfirmInput, request.data))
+        return Response(s.UserOutput(user).data)
 
 
 class SettingsView(ApiView):

@@ -1,0 +1,284 @@
+"""Where image bytes live, and the signed, expiring URLs that reach them.
+
+`settings.STORAGES["default"]` is one of the two backends below: config/settings.py picks
+`S3MediaStorage` when an S3 endpoint is configured and `LocalMediaStorage` (files under
+MEDIA_ROOT) otherwise. Both answer the same extra questions: a signed URL to GET or PUT one key
+(`signed_url`), readiness (`check_ready`) and a listing with modification times
+(`iter_objects`) for the orphan sweep. media looks the storage up at call time
+(`media_storage()`), so tests switch backends with the `settings` fixture.
+
+The functions at the bottom are what the services use: they validate keys and turn a storage
+outage into `StorageUnavailable` (503), never a 500.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, storages
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from storages.backends.s3 import S3Storage
+
+from config.errors import PermissionDenied
+from media.errors import PayloadTooLarge, StorageUnavailable
+
+MAX_KEY_LENGTH = 512
+# Segments of letters, digits, `.`, `_`, `-`, never starting with a dot (no `..`, no hidden
+# files): a key is the same path on every backend and needs no escaping in a URL.
+_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
+
+
+def validate_key(key: str) -> str:
+    """A storage key as media writes it. Keys come from server code (key builders), so a bad
+    one is a programming error: ValueError."""
+    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not _KEY.fullmatch(key):
+        raise ValueError(f"not a valid storage key: {key!r}")
+    return key
+
+
+@dataclass(frozen=True)
+class SignedUrl:
+    """A URL that works without credentials until `expires_at`. For a PUT, the client must send
+    exactly `headers` (the content type and length are part of the signature)."""
+
+    url: str
+    expires_at: datetime
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class LocalMediaStorage(FileSystemStorage):
+    """Files under MEDIA_ROOT. Nothing there is public: `signed_url` gives links to
+    `media.api.views.signed_file`, which checks an HMAC of the method, key, expiry and (for a
+    PUT) content type and length, like an S3 presigned URL."""
+
+    SALT = "media.local-signed-url"
+
+    def __init__(self, **options):
+        options.setdefault("allow_overwrite", True)  # a key names one object, as on S3
+        super().__init__(**options)
+
+    def signed_url(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        method: str = "GET",
+        content_type: str = "",
+        content_length: int | None = None,
+        now: datetime | None = None,
+    ) -> SignedUrl:
+        expires = int((now or timezone.now()).timestamp()) + int(expires_in)
+        query: dict[str, str | int] = {"expires": expires}
+        headers = {}
+        if method == "PUT":
+            query.update(content_type=content_type, content_length=content_length or 0)
+            headers = {"Content-Type": content_type, "Content-Length": str(content_length or 0)}
+        query["signature"] = self._signature(method, key, expires, content_type, content_length or 0)
+        base = (settings.MEDIA_PUBLIC_BASE_URL or "").rstrip("/")
+        url = f"{base}{reverse('media:signed-file', kwargs={'key': key})}?{urlencode(query)}"
+        return SignedUrl(url, datetime.fromtimestamp(expires, UTC), method, headers)
+
+    def verify(
+        self,
+        method: str,
+        key: str,
+        query,
+        *,
+        content_type: str = "",
+        content_length: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Check a request to a signed link: the query string's signature and expiry and, for a
+        PUT, that the request's Content-Type and Content-Length are the signed ones. Raises
+        PermissionDenied (403, `signature_invalid` or `url_expired`)."""
+        invalid = PermissionDenied("This link is not valid.", code="signature_invalid")
+        try:
+            expires = int(query.get("expires", ""))
+            signed_length = int(query.get("content_length", 0)) if method == "PUT" else 0
+        except ValueError:
+            raise invalid from None
+        signed_type = query.get("content_type", "") if method == "PUT" else ""
+        expected = self._signature(method, key, expires, signed_type, signed_length)
+        if not constant_time_compare(expected, query.get("signature", "")):
+            raise invalid
+        if expires < (now or timezone.now()).timestamp():
+            raise PermissionDenied("This link has expired.", code="url_expired")
+        if method == "PUT" and (content_type != signed_type or content_length != str(signed_length)):
+            raise PermissionDenied(
+                "Send the Content-Type and Content-Length this link was signed for.", code="signature_invalid"
+            )
+
+    def _signature(self, method: str, key: str, expires: int, content_type: str, content_length: int) -> str:
+        message = f"{method}\n{key}\n{expires}\n{content_type}\n{content_length}"
+        return salted_hmac(self.SALT, message, algorithm="sha256").hexdigest()
+
+    def url(self, name):
+        return self.signed_url(name, expires_in=settings.MEDIA_URL_EXPIRE_SECONDS).url
+
+    def check_ready(self) -> str:
+        root = Path(self.location)
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".ready-"):
+            pass
+        return "filesystem"
+
+    def iter_objects(self) -> Iterator[tuple[str, datetime]]:
+        root = Path(self.location)
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                path = Path(folder, name)
+                try:
+                    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                except FileNotFoundError:
+                    continue  # deleted while we walk
+                yield path.relative_to(root).as_posix(), modified
+
+    def content_type(self, key: str) -> str:
+        return mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+class S3MediaStorage(S3Storage):
+    """django-storages' S3 backend set up for MinIO and other S3 servers: signature v4,
+    path-style addressing, short timeouts (an unreachable server is a quick 503, not a hung
+    worker), private objects.
+
+    `public_endpoint_url` is used only to sign URLs handed to browsers: a MinIO reached at an
+    internal host name (`http://minio:9000`) still gives clients a URL they can open. The
+    signature covers the host, so the public endpoint must forward requests with that Host."""
+
+    def __init__(self, *, public_endpoint_url: str | None = None, **options):
+        options.setdefault("signature_version", "s3v4")
+        options.setdefault("addressing_style", "path")
+        options.setdefault("file_overwrite", True)
+        options.setdefault("default_acl", None)
+        options.setdefault(
+            "client_config",
+            Config(
+                signature_version=options["signature_version"],
+                s3={"addressing_style": options["addressing_style"]},
+                connect_timeout=3,
+                read_timeout=20,
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        )
+        super().__init__(**options)
+        self.public_endpoint_url = public_endpoint_url or None
+        self._signer = None
+        self._signer_lock = threading.Lock()
+
+    def _signing_client(self):
+        if self.public_endpoint_url is None:
+            return self.connection.meta.client
+        with self._signer_lock:
+            if self._signer is None:
+                self._signer = self._create_session().client(
+                    "s3",
+                    endpoint_url=self.public_endpoint_url,
+                    region_name=self.region_name,
+                    use_ssl=self.use_ssl,
+                    verify=self.verify,
+                    config=self.client_config,
+                )
+        return self._signer
+
+    def signed_url(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        method: str = "GET",
+        content_type: str = "",
+        content_length: int | None = None,
+        now: datetime | None = None,
+    ) -> SignedUrl:
+        """Presign with botocore (no network call). botocore signs with its own clock; `now`
+        only moves the reported `expires_at`."""
+        params = {"Bucket": self.bucket_name, "Key": key}
+        headers = {}
+        if method == "PUT":
+            params.update(ContentType=content_type, ContentLength=content_length or 0)
+            headers = {"Content-Type": content_type, "Content-Length": str(content_length or 0)}
+        operation = "put_object" if method == "PUT" else "get_object"
+        url = self._signing_client().generate_presigned_url(operation, Params=params, ExpiresIn=int(expires_in))
+        return SignedUrl(url, (now or timezone.now()) + timedelta(seconds=int(expires_in)), method, headers)
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        return self.signed_url(name, expires_in=expire or settings.MEDIA_URL_EXPIRE_SECONDS).url
+
+    def check_ready(self) -> str:
+        self.connection.meta.client.head_bucket(Bucket=self.bucket_name)
+        return "s3"
+
+    def iter_objects(self) -> Iterator[tuple[str, datetime]]:
+        for summary in self.bucket.objects.all():
+            yield summary.key, summary.last_modified
+
+
+def media_storage() -> LocalMediaStorage | S3MediaStorage:
+    storage = storages["default"]
+    if not isinstance(storage, (LocalMediaStorage, S3MediaStorage)):
+        raise ImproperlyConfigured(
+            "STORAGES['default'] must be media.storage.LocalMediaStorage or media.storage.S3MediaStorage."
+        )
+    return storage
+
+
+@contextlib.contextmanager
+def storage_errors():
+    """A storage outage (server down, bucket missing, credentials refused, disk full) is a 503
+    the client may retry. A missing object stays FileNotFoundError for the caller to judge."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except (BotoCoreError, ClientError, OSError) as exc:
+        raise StorageUnavailable("Image storage is unavailable; try again shortly.") from exc
+
+
+def object_put(key: str, data: bytes, *, content_type: str) -> None:
+    content = ContentFile(data)
+    content.content_type = content_type  # S3Storage sends it as the object's Content-Type
+    with storage_errors():
+        stored = media_storage().save(validate_key(key), content)
+    if stored != key:
+        raise RuntimeError(f"storage renamed {key!r} to {stored!r}")
+
+
+def object_read(key: str, *, limit: int) -> bytes:
+    """The object's bytes. FileNotFoundError when it does not exist, PayloadTooLarge (without
+    downloading it) when it is over `limit` bytes."""
+    storage = media_storage()
+    with storage_errors():
+        size = storage.size(validate_key(key))
+        if size > limit:
+            raise PayloadTooLarge(
+                f"The uploaded file is larger than {limit} bytes.",
+                code="file_too_large",
+                fields={"file": [f"At most {limit} bytes."]},
+            )
+        with storage.open(key, "rb") as handle:
+            return handle.read(limit + 1)
+
+
+def object_delete(key: str) -> None:
+    """Delete one object; deleting a missing object is not an error."""
+    with storage_errors():
+        media_storage().delete(validate_key(key))

@@ -1,0 +1,352 @@
+"""Input serializers check shape and types; output serializers shape responses. Rules that depend
+on stored data (overlaps, archived projects, limits) live in the services."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config.api.fields import AwareDateTimeField
+from tracking.models import Project, Session, Task, TimeEntry
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+# The longest manual log, in seconds; the service applies TIME_ENTRY_MAX_HOURS on top.
+MAX_LOG_SECONDS = 7 * 24 * 3600
+
+
+class TrackingDateTimeField(AwareDateTimeField):
+    """An aware datetime between 1970 and 2999, so day and week arithmetic can never overflow."""
+
+    default_error_messages = {"range": "Must be between 1970-01-01 and 2999-12-31."}
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if not EARLIEST <= result < LATEST:
+            self.fail("range")
+        return result
+
+
+def _uuid_of(source: str, help_text: str) -> serializers.UUIDField:
+    return serializers.UUIDField(source=source, read_only=True, allow_null=True, default=None, help_text=help_text)
+
+
+# --- Projects and tasks ---------------------------------------------------------------------
+
+PROJECT_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
+COLOR = r"^#[0-9A-Fa-f]{6}$"
+
+
+class ProjectOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    created_at = AwareDateTimeField()
+    updated_at = AwareDateTimeField()
+
+    class Meta:
+        model = Project
+        fields = ["id", "code", "name", "color", "billable", "archived", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ProjectCreateInput(serializers.Serializer):
+    code = serializers.RegexField(PROJECT_CODE, help_text="Letters, digits, `_ . -`; stored upper-case.")
+    name = serializers.CharField(max_length=200)
+    color = serializers.RegexField(COLOR, required=False, default="#607D8B", help_text="#RRGGBB")
+    billable = serializers.BooleanField(required=False, default=True)
+
+
+class ProjectUpdateInput(serializers.Serializer):
+    code = serializers.RegexField(PROJECT_CODE, required=False)
+    name = serializers.CharField(max_length=200, required=False)
+    color = serializers.RegexField(COLOR, required=False)
+    billable = serializers.BooleanField(required=False)
+
+
+class TaskOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    project = serializers.UUIDField(source="project.uuid")
+    project_code = serializers.CharField(source="project.code")
+    created_at = AwareDateTimeField()
+    updated_at = AwareDateTimeField()
+
+    class Meta:
+        model = Task
+        fields = ["id", "project", "project_code", "name", "archived", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class TaskCreateInput(serializers.Serializer):
+    project = serializers.UUIDField()
+    name = serializers.CharField(max_length=200)
+
+
+class TaskUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+
+
+# --- Compliance -----------------------------------------------------------------------------
+
+
+class ComplianceWarningOutput(serializers.Serializer):
+    rule = serializers.ChoiceField(choices=["max_weekly_hours", "max_daily_hours", "min_daily_rest"])
+    message = serializers.CharField()
+    date = serializers.DateField(help_text="Local day, first day of the local week, or the day the short rest ended.")
+    period_start = AwareDateTimeField()
+    period_end = AwareDateTimeField()
+    hours = serializers.FloatField(help_text="Hours worked in the period, or hours of rest.")
+    limit_hours = serializers.FloatField()
+
+
+class ComplianceViolationOutput(ComplianceWarningOutput):
+    user = serializers.UUIDField(source="user_id")
+    user_email = serializers.EmailField()
+
+
+class ComplianceViolationPageOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ComplianceViolationOutput(many=True)
+
+
+# `from` is a Python keyword, so these two query serializers are built with type().
+ComplianceQueryInput = type(
+    "ComplianceQueryInput",
+    (serializers.Serializer,),
+    {
+        "from": TrackingDateTimeField(help_text="Window start, ISO 8601 with offset or Z."),
+        "to": TrackingDateTimeField(help_text="Window end (exclusive); at most 366 days after `from`."),
+        "user": serializers.UUIDField(required=False, help_text="Only this user (one you may see)."),
+    },
+)
+SessionWindowQueryInput = type(
+    "SessionWindowQueryInput",
+    (serializers.Serializer,),
+    {
+        "from": TrackingDateTimeField(help_text="Window start, ISO 8601 with offset or Z."),
+        "to": TrackingDateTimeField(help_text="Window end (exclusive)."),
+    },
+)
+
+
+# --- Time entries ---------------------------------------------------------------------------
+
+
+class TimeEntryOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    user = serializers.UUIDField(source="user.uuid")
+    start_utc = AwareDateTimeField(source="start")
+    end_utc = AwareDateTimeField(source="end", allow_null=True, help_text="Null while the timer runs.")
+    duration = serializers.SerializerMethodField(help_text="Seconds; for a running entry, so far.")
+    running = serializers.BooleanField(source="is_running")
+    project = _uuid_of("project.uuid", "Project id.")
+    project_code = serializers.CharField(source="project.code", read_only=True, allow_null=True, default=None)
+    task = _uuid_of("task.uuid", "Task id.")
+    session = _uuid_of("session.uuid", "Set when the entry is a lap or time log of a session.")
+    created_at = AwareDateTimeField()
+    updated_at = AwareDateTimeField()
+
+    class Meta:
+        model = TimeEntry
+        fields = [
+            "id",
+            "user",
+            "start_utc",
+            "end_utc",
+            "duration",
+            "running",
+            "project",
+            "project_code",
+            "task",
+            "activity",
+            "notes",
+            "billable",
+            "session",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_duration(self, entry: TimeEntry) -> int:
+        return entry.duration_seconds(self.context.get("now"))
+
+
+class TimeEntryWriteOutput(TimeEntryOutput):
+    """An entry as a create, update, start or stop returns it: with the working-time warnings of
+    the weeks it touches (pass them as `context["warnings"]`)."""
+
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(TimeEntryOutput.Meta):
+        fields = [*TimeEntryOutput.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    @extend_schema_field(ComplianceWarningOutput(many=True))
+    def get_warnings(self, entry: TimeEntry) -> list:
+        return ComplianceWarningOutput(self.context.get("warnings", []), many=True).data
+
+
+class TimeEntryCreateInput(serializers.Serializer):
+    start_utc = TrackingDateTimeField()
+    end_utc = TrackingDateTimeField(required=False, allow_null=True, help_text="Omit or null: a running timer.")
+    project = serializers.UUIDField(required=False, allow_null=True)
+    project_code = serializers.CharField(
+        max_length=32, required=False, allow_null=True, allow_blank=True, help_text="Alternative to `project`."
+    )
+    task = serializers.UUIDField(required=False, allow_null=True)
+    activity = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    billable = serializers.BooleanField(required=False, allow_null=True, help_text="Default: the project's.")
+    user = serializers.UUIDField(required=False, help_text="ADMIN only: write the entry for this user.")
+
+
+class TimeEntryUpdateInput(serializers.Serializer):
+    start_utc = TrackingDateTimeField(required=False)
+    end_utc = TrackingDateTimeField(required=False, allow_null=True)
+    project = serializers.UUIDField(required=False, allow_null=True, help_text="Null clears the project.")
+    project_code = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+    task = serializers.UUIDField(required=False, allow_null=True, help_text="Null clears the task.")
+    activity = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    billable = serializers.BooleanField(required=False)
+
+
+class TimerStartInput(serializers.Serializer):
+    start_utc = TrackingDateTimeField(required=False, help_text="Default: now.")
+    project = serializers.UUIDField(required=False, allow_null=True, help_text="Default: your default project.")
+    project_code = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+    task = serializers.UUIDField(required=False, allow_null=True)
+    activity = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    billable = serializers.BooleanField(required=False, allow_null=True)
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+class LapOutput(TimeEntryOutput):
+    class Meta(TimeEntryOutput.Meta):
+        fields = [
+            "id",
+            "user",
+            "start_utc",
+            "end_utc",
+            "duration",
+            "running",
+            "project",
+            "project_code",
+            "task",
+            "activity",
+            "notes",
+            "billable",
+        ]
+        read_only_fields = fields
+
+
+class SessionOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    owner = serializers.UUIDField(source="owner.uuid")
+    start_utc = AwareDateTimeField(source="started_at", allow_null=True, help_text="Start of the first lap.")
+    end_utc = AwareDateTimeField(source="ended_at", allow_null=True, help_text="Set once stopped.")
+    duration = serializers.SerializerMethodField(help_text="Seconds in all laps (a running lap so far).")
+    lap_count = serializers.SerializerMethodField()
+    laps = serializers.SerializerMethodField()
+    created_at = AwareDateTimeField()
+    updated_at = AwareDateTimeField()
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "owner",
+            "title",
+            "notes",
+            "status",
+            "start_utc",
+            "end_utc",
+            "duration",
+            "lap_count",
+            "laps",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _laps(self, session: Session) -> list[TimeEntry]:
+        return sorted(session.laps.all(), key=lambda lap: (lap.start, lap.pk))
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_duration(self, session: Session) -> int:
+        return sum(lap.duration_seconds(self.context.get("now")) for lap in self._laps(session))
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_lap_count(self, session: Session) -> int:
+        return len(self._laps(session))
+
+    @extend_schema_field(LapOutput(many=True))
+    def get_laps(self, session: Session) -> list:
+        return LapOutput(self._laps(session), many=True, context=self.context).data
+
+
+class LapInput(serializers.Serializer):
+    id = serializers.UUIDField(required=False, help_text="An existing lap to keep (and update); omit for a new one.")
+    start_utc = TrackingDateTimeField()
+    end_utc = TrackingDateTimeField()
+    activity = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    project = serializers.UUIDField(required=False, allow_null=True)
+    project_code = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+    task = serializers.UUIDField(required=False, allow_null=True)
+    billable = serializers.BooleanField(required=False, allow_null=True)
+
+
+class SessionCreateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    laps = LapInput(
+        many=True, required=False, max_length=500, help_text="Recorded laps: the session is created stopped."
+    )
+
+
+class SessionUpdateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    laps = LapInput(many=True, max_length=500, help_text="Replaces the owner's laps: listed ids are kept.")
+
+
+class SessionLogInput(serializers.Serializer):
+    start_utc = TrackingDateTimeField()
+    end_utc = TrackingDateTimeField(required=False, help_text="Give this or `duration`.")
+    duration = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_LOG_SECONDS, help_text="Seconds; give this or `end_utc`."
+    )
+    activity = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    project = serializers.UUIDField(required=False, allow_null=True)
+    project_code = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+    task = serializers.UUIDField(required=False, allow_null=True)
+    billable = serializers.BooleanField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if ("end_utc" in attrs) == ("duration" in attrs):
+            raise serializers.ValidationError({"end_utc": ["Give exactly one of end_utc and duration."]})
+        return attrs
+
+
+class SessionParticipantOutput(serializers.Serializer):
+    user = serializers.UUIDField(source="participant.user.uuid")
+    email = serializers.EmailField(source="participant.user.email")
+    display_name = serializers.CharField(source="participant.user.name")
+    is_owner = serializers.BooleanField()
+    joined_at = AwareDateTimeField(source="participant.joined_at")
+    left_at = AwareDateTimeField(source="participant.left_at", allow_null=True)
+    seconds = serializers.IntegerField(help_text="Time this participant logged in the session.")
+    minutes = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_minutes(self, row) -> int:
+        return row.seconds // 60

@@ -1,0 +1,305 @@
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.permissions import IsStaffOrAdmin
+from accounts.selectors import user_list
+from config.api.pagination import PageNumberPagination
+from config.api.views import ApiView, ScopedViewSet, parse_input
+from config.errors import NotFound, ValidationFailed
+from tracking import selectors
+from tracking.api import serializers as s
+from tracking.api.filters import ProjectFilter, SessionFilter, TaskFilter, TimeEntryFilter
+from tracking.compliance import compliance_violations, report_window_check
+from tracking.models import Project, Session, Task, TimeEntry
+from tracking.services import entries, projects, sessions
+
+MANAGE_ACTIONS = {"create", "partial_update", "archive", "unarchive"}
+
+
+class ManagedByStaff:
+    """Everyone signed in reads; STAFF and ADMIN write."""
+
+    def get_permissions(self):
+        if self.action in MANAGE_ACTIONS:
+            return [IsAuthenticated(), IsStaffOrAdmin()]
+        return super().get_permissions()
+
+
+@extend_schema(tags=["projects"])
+class ProjectViewSet(ManagedByStaff, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Projects: everyone reads active ones; STAFF/ADMIN also see archived ones and manage them."""
+
+    serializer_class = s.ProjectOutput
+    filterset_class = ProjectFilter
+    ordering_fields = ["code", "name", "created_at"]
+    ordering = ["code"]
+    queryset = Project.objects.none()
+
+    def scope_queryset(self, request):
+        return selectors.project_list(actor=request.user)
+
+    @extend_schema(request=s.ProjectCreateInput, responses={201: s.ProjectOutput})
+    def create(self, request):
+        project = projects.project_create(actor=request.user, **parse_input(s.ProjectCreateInput, request.data))
+        return Response(s.ProjectOutput(project).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ProjectUpdateInput, responses=s.ProjectOutput)
+    def partial_update(self, request, id=None):
+        changes = parse_input(s.ProjectUpdateInput, request.data)
+        project = projects.project_update(actor=request.user, project=self.get_object(), changes=changes)
+        return Response(s.ProjectOutput(project).data)
+
+    @extend_schema(request=None, responses=s.ProjectOutput, description="No new entries; hidden from USER lists.")
+    @action(detail=True, methods=["post"])
+    def archive(self, request, id=None):
+        project = projects.project_set_archived(actor=request.user, project=self.get_object(), archived=True)
+        return Response(s.ProjectOutput(project).data)
+
+    @extend_schema(request=None, responses=s.ProjectOutput)
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, id=None):
+        project = projects.project_set_archived(actor=request.user, project=self.get_object(), archived=False)
+        return Response(s.ProjectOutput(project).data)
+
+
+@extend_schema(tags=["projects"])
+class TaskViewSet(ManagedByStaff, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Tasks of projects (filter with `project` or `project_code`)."""
+
+    serializer_class = s.TaskOutput
+    filterset_class = TaskFilter
+    ordering_fields = ["name", "created_at"]
+    queryset = Task.objects.none()
+
+    def scope_queryset(self, request):
+        return selectors.task_list(actor=request.user)
+
+    @extend_schema(request=s.TaskCreateInput, responses={201: s.TaskOutput})
+    def create(self, request):
+        data = parse_input(s.TaskCreateInput, request.data)
+        task = projects.task_create(actor=request.user, project_id=data["project"], name=data["name"])
+        return Response(s.TaskOutput(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TaskUpdateInput, responses=s.TaskOutput)
+    def partial_update(self, request, id=None):
+        changes = parse_input(s.TaskUpdateInput, request.data, partial=True)
+        return Response(
+            s.TaskOutput(projects.task_update(actor=request.user, task=self.get_object(), changes=changes)).data
+        )
+
+    @extend_schema(request=None, responses=s.TaskOutput)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, id=None):
+        task = projects.task_set_archived(actor=request.user, task=self.get_object(), archived=True)
+        return Response(s.TaskOutput(task).data)
+
+    @extend_schema(request=None, responses=s.TaskOutput)
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, id=None):
+        task = projects.task_set_archived(actor=request.user, task=self.get_object(), archived=False)
+        return Response(s.TaskOutput(task).data)
+
+
+def entry_fields(data: dict) -> dict:
+    """API field names to service keyword names."""
+    names = {"start_utc": "start", "end_utc": "end", "project": "project_id", "task": "task_id", "user": "owner_id"}
+    return {names.get(key, key): value for key, value in data.items()}
+
+
+def written(entry, warnings, status_code=status.HTTP_200_OK) -> Response:
+    return Response(s.TimeEntryWriteOutput(entry, context={"warnings": warnings}).data, status=status_code)
+
+
+@extend_schema(tags=["time entries"])
+class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
+    """Time entries. USER: own; STAFF: own and their reports' (read only); ADMIN: everyone's.
+    `from`/`to` return entries overlapping the window. Writes answer with `warnings` about
+    working-time limits (422 instead when WORKING_TIME_ENFORCE is on)."""
+
+    serializer_class = s.TimeEntryOutput
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TimeEntryFilter
+    queryset = TimeEntry.objects.none()
+
+    def scope_queryset(self, request):
+        return selectors.time_entry_list(actor=request.user)
+
+    @extend_schema(request=s.TimeEntryCreateInput, responses={201: s.TimeEntryWriteOutput})
+    def create(self, request):
+        data = entry_fields(parse_input(s.TimeEntryCreateInput, request.data))
+        return written(*entries.time_entry_create(actor=request.user, **data), status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TimeEntryUpdateInput, responses=s.TimeEntryWriteOutput)
+    def partial_update(self, request, id=None):
+        changes = entry_fields(parse_input(s.TimeEntryUpdateInput, request.data, partial=True))
+        return written(*entries.time_entry_update(actor=request.user, entry=self.get_object(), changes=changes))
+
+    def perform_destroy(self, instance):
+        entries.time_entry_delete(actor=self.request.user, entry=instance)
+
+    @extend_schema(request=s.TimerStartInput, responses={201: s.TimeEntryWriteOutput})
+    @action(detail=False, methods=["post"])
+    def start(self, request):
+        data = entry_fields(parse_input(s.TimerStartInput, request.data))
+        return written(*entries.timer_start(actor=request.user, **data), status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.TimeEntryWriteOutput)
+    @action(detail=True, methods=["post"])
+    def stop(self, request, id=None):
+        return written(*entries.timer_stop(actor=request.user, entry=self.get_object()))
+
+    @extend_schema(
+        request=None,
+        responses={200: s.TimeEntryOutput, 204: OpenApiResponse(description="No timer is running.")},
+    )
+    @action(detail=False, methods=["get"])
+    def current(self, request):
+        entry = selectors.time_entry_running(user=request.user)
+        if entry is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(s.TimeEntryOutput(entry).data)
+
+
+def lap_specs(laps: list[dict]) -> list[sessions.LapSpec]:
+    return [sessions.LapSpec(**entry_fields(lap)) for lap in laps]
+
+
+@extend_schema(tags=["sessions"])
+class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
+    """Work sessions with laps. Commands (start, pause, resume, lap, stop) return the session;
+    a command the current status does not allow is a 409 naming the status."""
+
+    serializer_class = s.SessionOutput
+    filterset_class = SessionFilter
+    ordering_fields = ["created_at", "started_at"]
+    queryset = Session.objects.none()
+
+    def scope_queryset(self, request):
+        return selectors.session_list(actor=request.user)
+
+    def _session(self, session) -> Response:
+        return Response(s.SessionOutput(selectors.session_list(actor=self.request.user).get(pk=session.pk)).data)
+
+    @extend_schema(request=s.SessionCreateInput, responses={201: s.SessionOutput})
+    def create(self, request):
+        data = parse_input(s.SessionCreateInput, request.data)
+        session = sessions.session_create(
+            actor=request.user, title=data["title"], notes=data["notes"], laps=lap_specs(data.get("laps", []))
+        )
+        response = self._session(session)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(request=s.SessionUpdateInput, responses=s.SessionOutput)
+    def update(self, request, id=None):
+        return self._update(request, partial=False)
+
+    @extend_schema(request=s.SessionUpdateInput, responses=s.SessionOutput)
+    def partial_update(self, request, id=None):
+        return self._update(request, partial=True)
+
+    def _update(self, request, *, partial: bool) -> Response:
+        data = dict(parse_input(s.SessionUpdateInput, request.data, partial=partial))
+        if "laps" in data:
+            data["laps"] = lap_specs(data["laps"])
+        return self._session(sessions.session_update(actor=request.user, session=self.get_object(), **data))
+
+    def perform_destroy(self, instance):
+        sessions.session_delete(actor=self.request.user, session=instance)
+
+    @extend_schema(request=None, responses=s.SessionOutput, description="Your own most recent session (404 if none).")
+    @action(detail=False, methods=["get"])
+    def latest(self, request):
+        session = selectors.session_latest(actor=request.user)
+        if session is None:
+            raise NotFound("You have no sessions yet.")
+        return Response(s.SessionOutput(session).data)
+
+    @extend_schema(parameters=[s.SessionWindowQueryInput], responses=s.SessionOutput(many=True))
+    @action(detail=False, methods=["get"], url_path="by-date")
+    def by_date(self, request):
+        window = parse_input(s.SessionWindowQueryInput, request.query_params)
+        if window["to"] <= window["from"]:
+            raise ValidationFailed("to: Must be after `from`.", fields={"to": ["Must be after `from`."]})
+        found = selectors.session_overlapping(
+            self.filter_queryset(self.get_queryset()), start=window["from"], end=window["to"]
+        )
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(s.SessionOutput(page, many=True).data)
+
+    def _command(self, service, request) -> Response:
+        return self._session(service(actor=request.user, session=self.get_object()))
+
+    @extend_schema(request=None, responses=s.SessionOutput, description="planned → running; opens the first lap.")
+    @action(detail=True, methods=["post"])
+    def start(self, request, id=None):
+        return self._command(sessions.session_start, request)
+
+    @extend_schema(request=None, responses=s.SessionOutput, description="running → paused; closes the open lap.")
+    @action(detail=True, methods=["post"])
+    def pause(self, request, id=None):
+        return self._command(sessions.session_pause, request)
+
+    @extend_schema(request=None, responses=s.SessionOutput, description="paused → running; opens a new lap.")
+    @action(detail=True, methods=["post"])
+    def resume(self, request, id=None):
+        return self._command(sessions.session_resume, request)
+
+    @extend_schema(request=None, responses=s.SessionOutput, description="Closes the running lap and opens the next.")
+    @action(detail=True, methods=["post"])
+    def lap(self, request, id=None):
+        return self._command(sessions.session_lap, request)
+
+    @extend_schema(request=None, responses=s.SessionOutput, description="planned, running or paused → stopped.")
+    @action(detail=True, methods=["post"])
+    def stop(self, request, id=None):
+        return self._command(sessions.session_stop, request)
+
+    @extend_schema(
+        request=s.SessionLogInput,
+        responses={201: s.LapOutput},
+        description="Log a finished lap: `start_utc` plus `end_utc`, or plus `duration` in seconds.",
+    )
+    @action(detail=True, methods=["post"])
+    def logs(self, request, id=None):
+        data = entry_fields(parse_input(s.SessionLogInput, request.data))
+        lap = sessions.session_log_add(actor=request.user, session=self.get_object(), **data)
+        return Response(s.LapOutput(lap).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.SessionParticipantOutput(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def participants(self, request, id=None):
+        page = self.paginate_queryset(selectors.session_participants(session=self.get_object()))
+        return self.get_paginated_response(s.SessionParticipantOutput(page, many=True).data)
+
+
+@extend_schema(tags=["compliance"])
+class ComplianceView(ApiView):
+    @extend_schema(
+        operation_id="compliance_list",
+        parameters=[s.ComplianceQueryInput],
+        responses=s.ComplianceViolationPageOutput,
+        description="Working-time violations whose period overlaps the window: yours; STAFF also their "
+        "reports'; ADMIN everyone's. Days and weeks are each user's local ones.",
+    )
+    def get(self, request):
+        query = parse_input(s.ComplianceQueryInput, request.query_params)
+        problem = report_window_check(query["from"], query["to"])
+        if problem:
+            raise ValidationFailed(f"to: {problem}", fields={"to": [problem]})
+        user = None
+        if "user" in query:
+            user = user_list(actor=request.user).filter(uuid=query["user"]).first()
+            if user is None:
+                raise NotFound("No user with this id that you may see.")
+        found = compliance_violations(
+            actor=request.user, start=query["from"], end=query["to"], user=user, now=timezone.now()
+        )
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(found, request, view=self)
+        return paginator.get_paginated_response(s.ComplianceViolationOutput(page, many=True).data)

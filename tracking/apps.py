@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class TrackingConfig(AppConfig):
+    name = "tracking"
+    verbose_name = "Tracking"
+
+    def ready(self):
+        from accounts.services.settings import register_settings_validator
+        from tracking.services.projects import validate_default_project
+
+        # accounts stores the default project's id but cannot know projects; tracking checks it.
+        register_settings_validator(validate_default_project)

@@ -1,0 +1,131 @@
+"""Reads of tracking data, scoped to what `actor` may see.
+
+Time entries: a USER sees their own, STAFF also their direct reports' (`manager=staff`), ADMIN
+everyone's. Sessions: the same, plus sessions the actor takes part in, plus whatever the
+registered visibility rules add (`register_session_visibility`, used by the groups app)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Role, User
+from tracking.models import Project, Session, SessionParticipant, Task, TimeEntry
+
+SessionVisibility = Callable[[User], Q]
+_visibility_rules: list[SessionVisibility] = []
+
+
+def register_session_visibility(rule: SessionVisibility) -> None:
+    """`rule(actor)` returns a Q over Session naming more sessions `actor` may see (e.g. their
+    groups' sessions). It is applied through a subquery, so joins in it cannot duplicate rows.
+    Seeing a session does not allow writing it."""
+    if rule not in _visibility_rules:
+        _visibility_rules.append(rule)
+
+
+def unregister_session_visibility(rule: SessionVisibility) -> None:
+    if rule in _visibility_rules:
+        _visibility_rules.remove(rule)
+
+
+def _people_q(actor: User, field: str) -> Q | None:
+    """None means everyone (ADMIN)."""
+    if actor.role == Role.ADMIN:
+        return None
+    q = Q(**{field: actor})
+    if actor.role == Role.STAFF:
+        q |= Q(**{f"{field}__manager": actor})
+    return q
+
+
+def time_entry_list(*, actor: User) -> QuerySet[TimeEntry]:
+    """Entries `actor` may see, newest first, with what the output needs joined in."""
+    entries = TimeEntry.objects.select_related("user", "project", "task", "session")
+    q = _people_q(actor, "user")
+    return entries if q is None else entries.filter(q)
+
+
+def time_entry_running(*, user: User) -> TimeEntry | None:
+    return (
+        TimeEntry.objects.select_related("user", "project", "task", "session")
+        .filter(user=user, end__isnull=True)
+        .first()
+    )
+
+
+def project_list(*, actor: User) -> QuerySet[Project]:
+    """Active projects for everyone; STAFF and ADMIN also see archived ones."""
+    projects = Project.objects.all()
+    return projects if actor.is_staff_role else projects.filter(archived=False)
+
+
+def task_list(*, actor: User) -> QuerySet[Task]:
+    tasks = Task.objects.select_related("project")
+    return tasks if actor.is_staff_role else tasks.filter(archived=False, project__archived=False)
+
+
+def _laps_prefetch() -> Prefetch:
+    return Prefetch(
+        "laps",
+        queryset=TimeEntry.objects.select_related("user", "project", "task").order_by("start", "pk"),
+    )
+
+
+def session_list(*, actor: User) -> QuerySet[Session]:
+    """Sessions `actor` may see, newest first, with owner and laps loaded (two queries for any
+    number of sessions)."""
+    sessions = Session.objects.select_related("owner").prefetch_related(_laps_prefetch())
+    q = _people_q(actor, "owner")
+    if q is None:
+        return sessions
+    q |= Q(pk__in=SessionParticipant.objects.filter(user=actor).values("session"))
+    for rule in list(_visibility_rules):
+        q |= Q(pk__in=Session.objects.filter(rule(actor)).values("pk"))
+    return sessions.filter(q)
+
+
+def session_latest(*, actor: User) -> Session | None:
+    """`actor`'s own most recently created session."""
+    return session_list(actor=actor).filter(owner=actor).first()
+
+
+def session_overlapping(
+    sessions: QuerySet[Session], *, start: datetime, end: datetime, now: datetime | None = None
+) -> QuerySet[Session]:
+    """Sessions whose span overlaps [start, end): from the first lap (or creation, if none yet)
+    to the end (or now, while not stopped)."""
+    now = now or timezone.now()
+    open_until_now = Q(ended_at__isnull=True) if now > start else Q(pk__in=[])
+    return (
+        sessions.annotate(span_start=Coalesce("started_at", "created_at"))
+        .filter(span_start__lt=end)
+        .filter(Q(ended_at__gt=start) | open_until_now)
+    )
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    participant: SessionParticipant
+    seconds: int
+    is_owner: bool
+
+
+def session_participants(*, session: Session, now: datetime | None = None) -> list[ParticipantRow]:
+    """Everyone who joined the session with the time they logged in it (running laps up to
+    now). Two queries."""
+    now = now or timezone.now()
+    seconds: dict[int, float] = defaultdict(float)
+    for user_id, start, end in session.laps.values_list("user_id", "start", "end"):
+        seconds[user_id] += max(0.0, ((end or now) - start).total_seconds())
+    participants = SessionParticipant.objects.filter(session=session).select_related("user")
+    return [
+        ParticipantRow(participant=p, seconds=int(seconds[p.user_id]), is_owner=p.user_id == session.owner_id)
+        for p in participants
+    ]
