@@ -82,10 +82,20 @@ class ServiceUnavailable(ApplicationError):
         return {"Retry-After": "5", **super().headers}
 
 
+def is_concurrent_write(exc: BaseException) -> bool:
+    """PostgreSQL aborted this transaction because a concurrent one touched the same rows
+    (deadlock, serialization failure): the request conflicted with another (409, retry)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    from psycopg import errors as pg_errors
+
+    return isinstance(exc.__cause__, (pg_errors.DeadlockDetected, pg_errors.SerializationFailure))
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Database or cache server unreachable: the client can retry later (503), it is not a bug."""
     if isinstance(exc, (OperationalError, InterfaceError)):
-        return True
+        return not is_concurrent_write(exc)
     try:
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError

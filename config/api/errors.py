@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import ApplicationError, is_unavailable
+from config.errors import ApplicationError, is_concurrent_write, is_unavailable
 
 logger = logging.getLogger("timekeep.api")
 
@@ -90,6 +90,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif is_concurrent_write(exc):
+        return Response(
+            error_payload(
+                "concurrent_write", "Another request changed the same data at the same moment; send it again."
+            ),
+            status=status.HTTP_409_CONFLICT,
+        )
     elif is_unavailable(exc):
         logger.warning("dependency unavailable: %s", exc)
         return Response(

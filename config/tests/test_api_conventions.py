@@ -125,3 +125,19 @@ def test_naive_and_bad_datetimes_are_refused():
     for bad in ("2025-09-19T14:00:00", "2025-09-19", "2025-13-01T00:00:00Z", "yesterday", ""):
         probe = Probe(data={"at": bad})
         assert not probe.is_valid(), bad
+
+
+def test_a_deadlock_is_a_retryable_409_not_a_503(client_for, user, monkeypatch):
+    from psycopg import errors as pg_errors
+
+    from accounts.api import views
+
+    def deadlock(*args, **kwargs):
+        try:
+            raise pg_errors.DeadlockDetected("deadlock detected")
+        except pg_errors.DeadlockDetected as cause:
+            raise OperationalError("deadlock detected") from cause
+
+    monkeypatch.setattr(views, "notification_mark_all_read", deadlock)
+    error = assert_json_error(client_for(user).post("/api/v1/notifications/read-all/"), 409)
+    assert error["code"] == "concurrent_write"
