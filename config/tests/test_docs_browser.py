@@ -27,3 +27,26 @@ def test_redoc_renders_with_no_request_leaving_the_machine(page, live_server):
     page.goto("/api/v1/redoc/")
     page.wait_for_selector("text=Timekeep API")
     _only_local(page, live_server)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_swagger_authorize_button_signs_in_and_try_it_out_works(page, live_server):
+    from accounts.tests.factories import PASSWORD, UserFactory
+
+    user = UserFactory(email="swagger.user@example.com")
+    page.goto("/api/v1/docs/")
+    page.click("button.authorize")
+    page.fill("#oauth_username", user.email)
+    page.fill("#oauth_password", PASSWORD)
+    page.locator(".auth-container", has=page.locator("#oauth_username")).locator("button.authorize").click()
+    # Swagger UI posts the password grant to /api/v1/auth/login/ and marks the scheme authorized.
+    page.get_by_text("Authorized", exact=True).wait_for()
+    page.locator("button.btn-done").first.click()
+
+    page.click("#operations-users-me_retrieve .opblock-summary")
+    page.click("#operations-users-me_retrieve button.try-out__btn")
+    page.click("#operations-users-me_retrieve button.execute")
+    page.wait_for_selector("#operations-users-me_retrieve .live-responses-table tbody td.response-col_status")
+    status = page.inner_text("#operations-users-me_retrieve .live-responses-table tbody td.response-col_status")
+    assert status.strip().startswith("200")
+    assert "swagger.user@example.com" in page.inner_text("#operations-users-me_retrieve .live-responses-table")
