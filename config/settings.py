@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "media",
     "accounts",
     "tracking",
+    "groups",
 ]
 
 MIDDLEWARE = [
@@ -432,3 +433,23 @@ CELERY_BEAT_SCHEDULE["stop-forgotten-timers"] = {
 }
 
 # --- Groups ---------------------------------------------------------------------------------
+# Days a group invite stays open before it expires.
+GROUP_INVITE_EXPIRE_DAYS = env_int("GROUP_INVITE_EXPIRE_DAYS", 14)
+if not 1 <= GROUP_INVITE_EXPIRE_DAYS <= 365:
+    raise ImproperlyConfigured("GROUP_INVITE_EXPIRE_DAYS must be 1-365.")
+# Archives groups whose end date has passed in their time zone, and expires overdue invites.
+CELERY_BEAT_SCHEDULE["archive-expired-groups"] = {
+    "task": "groups.tasks.archive_expired_groups_task",
+    "schedule": timedelta(days=1),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "GroupStatusEnum": "groups.models.GroupStatus",
+        "InviteStatusEnum": "groups.models.InviteStatus",
+        "MembershipRoleEnum": "groups.models.MembershipRole",
+        "GroupPeriodEnum": "groups.models.Period",
+        # Other apps' `status` and `role` fields share those names; each choice set gets its own.
+        "SessionStatusEnum": "tracking.models.SessionStatus",
+        "RoleEnum": "accounts.models.Role",
+    }
+)

@@ -261,6 +261,27 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         return self._command(sessions.session_stop, request)
 
     @extend_schema(
+        request=None,
+        responses={201: s.SessionOutput},
+        description="Open a lap of your own (your running timer) in a session you own or take part in. "
+        "409 `timer_running` if another timer runs, `session_stopped` once stopped. For the owner: start/resume.",
+    )
+    @action(detail=True, methods=["post"], url_path="clock-in")
+    def clock_in(self, request, id=None):
+        response = self._command(sessions.session_clock_in, request)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(
+        request=None,
+        responses=s.SessionOutput,
+        description="Close your running lap in this session (409 `not_clocked_in` without one). For the owner: pause.",
+    )
+    @action(detail=True, methods=["post"], url_path="clock-out")
+    def clock_out(self, request, id=None):
+        return self._command(sessions.session_clock_out, request)
+
+    @extend_schema(
         request=s.SessionLogInput,
         responses={201: s.LapOutput},
         description="Log a finished lap: `start_utc` plus `end_utc`, or plus `duration` in seconds.",

@@ -195,10 +195,13 @@ def timer_start(
 
 
 def _locked_entry(actor: User, entry: TimeEntry) -> TimeEntry:
+    """The entry reloaded under its owner's lock and, for a lap, its session's lock (taken before
+    the lap is written: the session's owner may close any participant's lap under that lock)."""
     lock_user(entry.user)
-    entry = TimeEntry.objects.select_related("user", "project", "task", "session").get(pk=entry.pk)
+    entry = TimeEntry.objects.select_related("user", "project", "task").get(pk=entry.pk)
     check_can_write(actor, entry.user)
-    if entry.session is not None:
+    if entry.session_id is not None:
+        entry.session = Session.objects.select_for_update().get(pk=entry.session_id)
         run_session_write_guards(entry.session)
     return entry
 
@@ -206,7 +209,7 @@ def _locked_entry(actor: User, entry: TimeEntry) -> TimeEntry:
 @transaction.atomic
 def timer_stop(*, actor: User, entry: TimeEntry, now: datetime | None = None) -> Written:
     """Stop a running entry now. A timer left running past TIME_ENTRY_MAX_HOURS stops at that
-    length. Stopping a session's running lap pauses the session."""
+    length. Stopping the session owner's running lap pauses the session."""
     now = now or timezone.now()
     entry = _locked_entry(actor, entry)
     if entry.end is not None:

@@ -35,9 +35,14 @@ def run_session_write_guards(session: Session) -> None:
 
 def session_sync(session: Session, *, now: datetime) -> Session:
     """Bring status and span in line with the laps after they changed: a running session without
-    an open lap is paused; `started_at` is the first lap's start; a stopped session ends where
-    its last lap ends (or when it was stopped, without laps). The caller holds the lock."""
-    laps = session.laps.aggregate(first=Min("start"), last=Max("end"), open=Count("pk", filter=Q(end__isnull=True)))
+    an open lap of its owner is paused (participants' running laps do not keep it running: the
+    status is the owner's clock); `started_at` is the first lap's start; a stopped session ends
+    where its last lap ends (or when it was stopped, without laps). The caller holds the lock."""
+    laps = session.laps.aggregate(
+        first=Min("start"),
+        last=Max("end"),
+        open=Count("pk", filter=Q(end__isnull=True, user_id=session.owner_id)),
+    )
     if session.status == SessionStatus.RUNNING and not laps["open"]:
         session.status = SessionStatus.PAUSED
     if laps["first"] is not None:

@@ -1,14 +1,18 @@
 """Sessions, their laps and participants.
 
 A lap is a TimeEntry with `session` set, written through the same checks as any entry. The
-session's running lap is its owner's one running timer. Transitions:
+status is the owner's clock: the owner's running lap is their one running timer. Transitions:
 
     planned --start--> running --pause--> paused --resume--> running
-    running --lap--> running (closes the open lap, opens the next)
-    planned | running | paused --stop--> stopped
+    running --lap--> running (closes the owner's open lap, opens the next)
+    planned | running | paused --stop--> stopped (closes every open lap, participants' too)
+
+Participants (the groups app adds them) keep their own clock in the session: `clock-in` opens a
+lap of the actor's own, `clock-out` closes it, each one their personal running timer. For the
+owner, clock-in is start/resume and clock-out is pause.
 
 Every write runs the registered session write guards (see `register_session_write_guard`) and
-locks the lap owner's user row, then the session row.
+locks the lap owner's user row, then the session row (then entries).
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ from tracking.services.session_state import (
 __all__ = [
     "LapSpec",
     "register_session_write_guard",
+    "session_clock_in",
+    "session_clock_out",
     "session_create",
     "session_delete",
     "session_lap",
@@ -319,8 +325,14 @@ def _open_lap(session: Session, *, now: datetime) -> None:
     insert_entry(user=session.owner, start=now, end=None, now=now, session=session)
 
 
-def _close_open_lap(session: Session, *, now: datetime) -> None:
-    for lap in session.laps.filter(end__isnull=True):
+def _close_open_laps(session: Session, *, now: datetime, user: User | None = None) -> None:
+    """Close the running laps of the session (only `user`'s, when given). The session row is
+    locked, and every lap writer locks it before touching a lap, so another participant's lap
+    can be closed here without their user row."""
+    laps = session.laps.filter(end__isnull=True)
+    if user is not None:
+        laps = laps.filter(user=user)
+    for lap in laps:
         close_entry(lap, end=max(now, lap.start))
 
 
@@ -336,10 +348,10 @@ def session_start(*, actor: User, session: Session, now: datetime | None = None)
 
 @transaction.atomic
 def session_pause(*, actor: User, session: Session, now: datetime | None = None) -> Session:
-    """running → paused: closes the open lap."""
+    """running → paused: closes the owner's open lap (participants keep their own clock)."""
     now = now or timezone.now()
     session = _transition(actor, session, "pause")
-    _close_open_lap(session, now=now)
+    _close_open_laps(session, now=now, user=session.owner)
     session.status = SessionStatus.PAUSED
     return session_sync(session, now=now)
 
@@ -356,20 +368,20 @@ def session_resume(*, actor: User, session: Session, now: datetime | None = None
 
 @transaction.atomic
 def session_lap(*, actor: User, session: Session, now: datetime | None = None) -> Session:
-    """running → running: closes the open lap at `now` and opens the next one there."""
+    """running → running: closes the owner's open lap at `now` and opens the next one there."""
     now = now or timezone.now()
     session = _transition(actor, session, "lap")
-    _close_open_lap(session, now=now)
+    _close_open_laps(session, now=now, user=session.owner)
     _open_lap(session, now=now)
     return session_sync(session, now=now)
 
 
 @transaction.atomic
 def session_stop(*, actor: User, session: Session, now: datetime | None = None) -> Session:
-    """planned | running | paused → stopped: closes the open lap, if any."""
+    """planned | running | paused → stopped: closes every open lap, participants' included."""
     now = now or timezone.now()
     session = _transition(actor, session, "stop")
-    _close_open_lap(session, now=now)
+    _close_open_laps(session, now=now)
     session.status = SessionStatus.STOPPED
     session.ended_at = now
     return session_sync(session, now=now)
@@ -426,14 +438,52 @@ def session_log_add(
     return entry
 
 
+def _is_participant(user: User, session: Session) -> bool:
+    return SessionParticipant.objects.filter(session=session, user=user, left_at__isnull=True).exists()
+
+
 def _log_author(actor: User, session: Session) -> User:
     if actor.pk == session.owner_id:
         return actor
-    if SessionParticipant.objects.filter(session=session, user=actor, left_at__isnull=True).exists():
+    if _is_participant(actor, session):
         return actor
     if actor.is_admin_role:
         return session.owner
     raise PermissionDenied("Only the owner, a participant or an ADMIN can log time in this session.")
+
+
+@transaction.atomic
+def session_clock_in(*, actor: User, session: Session, now: datetime | None = None) -> Session:
+    """Open a lap of `actor`'s own in the session: their running timer (409 `timer_running` if
+    another one runs anywhere). Only the owner and current participants may; a stopped session
+    takes no clock-in (409 `session_stopped`). The owner clocking in starts or resumes the
+    session. Locks the actor's user row, then the session."""
+    now = now or timezone.now()
+    session = _lock_session(session, actor)
+    run_session_write_guards(session)
+    if actor.pk != session.owner_id and not _is_participant(actor, session):
+        raise PermissionDenied("Join the session before clocking in.")
+    if session.status == SessionStatus.STOPPED:
+        raise Conflict("The session is stopped; it takes no more clock-ins.", code="session_stopped")
+    insert_entry(user=actor, start=now, end=None, now=now, session=session)
+    if actor.pk == session.owner_id:
+        session.status = SessionStatus.RUNNING
+    return session_sync(session, now=now)
+
+
+@transaction.atomic
+def session_clock_out(*, actor: User, session: Session, now: datetime | None = None) -> Session:
+    """Close `actor`'s running lap in the session (409 `not_clocked_in` without one; a lap
+    closed where it started is dropped). For the owner this pauses the session. Locks the
+    actor's user row, then the session."""
+    now = now or timezone.now()
+    session = _lock_session(session, actor)
+    run_session_write_guards(session)
+    lap = session.laps.filter(user=actor, end__isnull=True).first()
+    if lap is None:
+        raise Conflict("You are not clocked in to this session.", code="not_clocked_in")
+    close_entry(lap, end=max(now, lap.start))
+    return session_sync(session, now=now)
 
 
 @transaction.atomic
@@ -477,7 +527,8 @@ def session_participant_join(
 def session_participant_leave(
     *, actor: User, session: Session, user: User, now: datetime | None = None
 ) -> SessionParticipant:
-    """Mark `user` as having left; their laps stay. The owner cannot leave their own session."""
+    """Mark `user` as having left and close their running lap in the session, if any; their laps
+    stay. The owner cannot leave their own session."""
     now = now or timezone.now()
     session = _lock_session(session)
     if actor.pk not in (user.pk, session.owner_id) and not actor.is_admin_role:
@@ -491,4 +542,6 @@ def session_participant_leave(
     if participant.left_at is None:
         participant.left_at = max(now, participant.joined_at)
         participant.save(update_fields=["left_at"])
+        _close_open_laps(session, now=now, user=user)
+        session_sync(session, now=now)
     return participant

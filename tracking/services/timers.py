@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 def timers_stop_forgotten(*, now: datetime | None = None, hours: int | None = None, batch_size: int = 500) -> int:
     """Stop every entry that has run longer than `hours` (TIMER_AUTO_STOP_HOURS) at start + that
-    cap, notify its owner (`timer.auto_stopped`) and audit it. A session whose running lap is
-    stopped is paused. Returns how many were stopped.
+    cap, notify its owner (`timer.auto_stopped`) and audit it. A session whose owner's running
+    lap is stopped is paused. Returns how many were stopped.
 
     Each entry is stopped in its own transaction, under its owner's row lock, by a conditional
     UPDATE (`end IS NULL`): a second run, a concurrent run, or the user stopping the timer at the
@@ -50,12 +50,15 @@ def _stop_one(pk: int, *, cap: timedelta, now: datetime) -> int:
     if entry is None:
         return 0
     lock_user(entry.user)
+    if entry.session_id is not None:
+        # Lock order: user, session, entry (the session's owner closes laps under its lock).
+        entry.session = Session.objects.select_for_update().get(pk=entry.session_id)
     end = entry.start + cap
     if not TimeEntry.objects.filter(pk=pk, end__isnull=True).update(end=end, updated_at=now):
         return 0  # stopped meanwhile, by the user or by another run
     entry.end = end
     if entry.session_id is not None:
-        session_sync(Session.objects.select_for_update().get(pk=entry.session_id), now=now)
+        session_sync(entry.session, now=now)
     zone = user_zone(entry.user)
     hours = cap.total_seconds() / 3600
     notification_send(

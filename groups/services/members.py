@@ -1,0 +1,201 @@
+"""Memberships: adding an existing user, roles and personal settings, removing and leaving.
+
+Who may do what:
+- owners manage everyone, grant and take away every role (also owner);
+- admins add members and admins, promote members to admin, step down themselves, and remove
+  members (not admins or owners);
+- every member sets their own personal goal and leaves; only they mute the group for themself
+  (managers may set anyone's personal goal);
+- a group always keeps an owner: the last one cannot step down or leave (409 `last_owner`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit.services import audit_record
+from config.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from groups.models import Group, GroupSession, Membership, MembershipRole
+from groups.services.rules import (
+    lock_group,
+    notify_member,
+    owner_count,
+    require_active,
+    require_manager,
+    require_member,
+    sync_primary_owner,
+)
+from tracking.models import SessionParticipant
+from tracking.services.sessions import session_participant_leave
+
+_UNSET: Any = object()
+
+
+def _check_grant(actor_membership: Membership, role: str) -> None:
+    if role == MembershipRole.OWNER and actor_membership.role != MembershipRole.OWNER:
+        raise PermissionDenied("Only an owner can make someone an owner.")
+
+
+@transaction.atomic
+def membership_add(
+    *, actor: User, group: Group, user_id: UUID, role: str = MembershipRole.MEMBER, now: datetime | None = None
+) -> Membership:
+    """Add an existing, active account to the group (owners and admins; only an owner adds an
+    owner). 409 `already_member`; the added user is told."""
+    now = now or timezone.now()
+    group = lock_group(group)
+    actor_membership = require_manager(group, actor)
+    require_active(group)
+    _check_grant(actor_membership, role)
+    user = User.objects.filter(uuid=user_id, is_active=True).first()
+    if user is None:
+        raise ValidationFailed("user: No active account with this id.", fields={"user": ["No active account."]})
+    if Membership.objects.filter(group=group, user=user).exists():
+        raise Conflict(f"{user.email} is already a member of this group.", code="already_member")
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(group=group, user=user, role=role, joined_at=now)
+    except IntegrityError as exc:
+        raise Conflict(f"{user.email} is already a member of this group.", code="already_member") from exc
+    notify_member(
+        user=user,
+        group=group,
+        kind="group.member_added",
+        message=f"{actor.name} added you to the group “{group.name}”.",
+        role=role,
+    )
+    return membership
+
+
+def _locked_target(group: Group, membership: Membership) -> Membership:
+    target = Membership.objects.select_related("user").filter(pk=membership.pk, group=group).first()
+    if target is None:
+        raise NotFound("This user is not a member of the group.")
+    return target
+
+
+def _check_role_change(actor_membership: Membership, target: Membership, role: str) -> None:
+    if not actor_membership.is_manager:
+        raise PermissionDenied("Only the group's owners and admins can change roles.")
+    if actor_membership.role == MembershipRole.OWNER:
+        return
+    _check_grant(actor_membership, role)
+    if target.role == MembershipRole.OWNER:
+        raise PermissionDenied("Only an owner can change an owner's role.")
+    if target.role == MembershipRole.ADMIN and target.pk != actor_membership.pk:
+        raise PermissionDenied("Only an owner can change another admin's role.")
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    actor: User,
+    membership: Membership,
+    role: str = _UNSET,
+    goal_minutes: int | None = _UNSET,
+    muted: bool = _UNSET,
+    now: datetime | None = None,
+) -> Membership:
+    """Change a member's role or personal settings (`goal_minutes` None: the group's goal).
+    Role changes are audited and the member is told; demoting the last owner is a 409."""
+    now = now or timezone.now()
+    group = lock_group(membership.group)
+    target = _locked_target(group, membership)
+    actor_membership = require_member(group, actor)
+    is_self = target.user_id == actor.pk
+    if muted is not _UNSET and not is_self:
+        raise PermissionDenied("Only the member themself can mute or unmute the group.")
+    if goal_minutes is not _UNSET and not (is_self or actor_membership.is_manager):
+        raise PermissionDenied("Only the member or the group's owners and admins can set a personal goal.")
+    if role is not _UNSET:
+        _check_role_change(actor_membership, target, role)
+    require_active(group)
+
+    if muted is not _UNSET:
+        target.muted = muted
+    if goal_minutes is not _UNSET:
+        target.goal_minutes = goal_minutes
+    old_role = target.role
+    if role is not _UNSET and role != old_role:
+        if old_role == MembershipRole.OWNER and owner_count(group) == 1:
+            raise Conflict("This is the group's last owner; make another member an owner first.", code="last_owner")
+        target.role = role
+    target.save()
+    if target.role != old_role:
+        sync_primary_owner(group)
+        audit_record(
+            actor=actor,
+            action="group.member_role_change",
+            target=group,
+            changes={"user": target.user.email, "role": [old_role, target.role]},
+            now=now,
+        )
+        if not is_self:
+            notify_member(
+                user=target.user,
+                group=group,
+                kind="group.role_changed",
+                message=f"{actor.name} made you {target.get_role_display().lower()} of “{group.name}”.",
+                role=target.role,
+            )
+    return target
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership, now: datetime | None = None) -> None:
+    """Remove a member, or leave when `actor` is that member. The last owner cannot leave (409
+    `last_owner`). The removed member leaves the group's sessions they take part in (their
+    running lap there is closed; sessions they own stay theirs). Audited; a removed member
+    (not one who left) is told."""
+    now = now or timezone.now()
+    group = lock_group(membership.group)
+    target = _locked_target(group, membership)
+    actor_membership = require_member(group, actor)
+    leaving = target.user_id == actor.pk
+    if not leaving:
+        if not actor_membership.is_manager:
+            raise PermissionDenied("Only the group's owners and admins can remove members.")
+        if actor_membership.role != MembershipRole.OWNER and target.role != MembershipRole.MEMBER:
+            raise PermissionDenied("Only an owner can remove an admin or an owner.")
+    require_active(group)
+    if target.role == MembershipRole.OWNER and owner_count(group) == 1:
+        raise Conflict("The last owner cannot leave; make another member an owner first.", code="last_owner")
+    target.delete()
+    sync_primary_owner(group)
+    _leave_group_sessions(group, target.user, now=now)
+    audit_record(
+        actor=actor,
+        action="group.member_leave" if leaving else "group.member_remove",
+        target=group,
+        changes={"user": target.user.email, "role": target.role},
+        now=now,
+    )
+    if not leaving:
+        notify_member(
+            user=target.user,
+            group=group,
+            kind="group.member_removed",
+            message=f"{actor.name} removed you from the group “{group.name}”.",
+        )
+
+
+def _leave_group_sessions(group: Group, user: User, *, now: datetime) -> None:
+    participations = (
+        SessionParticipant.objects.filter(
+            user=user,
+            left_at__isnull=True,
+            session__in=GroupSession.objects.filter(group=group).values("session"),
+        )
+        .exclude(session__owner=user)
+        .select_related("session")
+        .order_by("session_id")
+    )
+    for participation in participations:
+        # Tracking lets a participant leave; the member leaves as themself.
+        session_participant_leave(actor=user, session=participation.session, user=user, now=now)

@@ -1,0 +1,82 @@
+"""Group sessions: tracking sessions started in a group, which its members join as participants.
+
+Tracking owns sessions, laps and participants; this module links a session to its group,
+checks membership before tracking's join and leave, and registers the write guard that makes an
+archived group's sessions read-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.errors import Conflict, NotFound
+from groups.models import Group, GroupSession, GroupStatus
+from groups.services.rules import lock_group, require_active, require_member
+from tracking.models import Session, SessionParticipant
+from tracking.services.sessions import session_create, session_participant_join, session_participant_leave
+
+
+@transaction.atomic
+def group_session_create(
+    *, actor: User, group: Group, title: str = "", notes: str = "", now: datetime | None = None
+) -> Session:
+    """Any member of an active group starts a group session: a planned tracking session that
+    `actor` owns (and takes part in) and the group's members may see and join."""
+    now = now or timezone.now()
+    group = lock_group(group)
+    require_member(group, actor)
+    require_active(group)
+    session = session_create(actor=actor, title=title, notes=notes, now=now)
+    GroupSession.objects.create(group=group, session=session, created_at=now)
+    return session
+
+
+def _locked_group_of(session: Session) -> Group:
+    link = GroupSession.objects.filter(session=session).select_related("group").first()
+    if link is None:
+        raise NotFound("Not a group session.")
+    return lock_group(link.group)
+
+
+@transaction.atomic
+def group_session_join(*, actor: User, session: Session, now: datetime | None = None) -> SessionParticipant:
+    """`actor`, a member of the session's group, takes part (again, if they had left)."""
+    now = now or timezone.now()
+    group = _locked_group_of(session)
+    require_member(group, actor)
+    require_active(group)
+    return session_participant_join(actor=actor, session=session, user=actor, now=now)
+
+
+@transaction.atomic
+def group_session_leave(*, actor: User, session: Session, now: datetime | None = None) -> SessionParticipant:
+    """`actor` stops taking part; their running lap in the session is closed, their laps stay.
+    The session's owner cannot leave it (409)."""
+    now = now or timezone.now()
+    group = _locked_group_of(session)
+    require_member(group, actor)
+    require_active(group)
+    return session_participant_leave(actor=actor, session=session, user=actor, now=now)
+
+
+def refuse_archived_group_session(session: Session) -> None:
+    """Tracking's session write guard: every write to an archived group's session (laps, logs,
+    commands, participants) is a 409.
+
+    It reads the group without a lock: tracking calls it while holding user and session rows, and
+    taking the group row after those would invert the lock order. A lap write that read "active"
+    just before an archive committed is ordered before that archive, which reads no laps."""
+    group = (
+        Group.objects.filter(group_sessions__session_id=session.pk, status=GroupStatus.ARCHIVED)
+        .values("uuid", "name")
+        .first()
+    )
+    if group is not None:
+        raise Conflict(
+            f"The group “{group['name']}” is archived; its sessions take no more changes.",
+            code="group_archived",
+            extra={"group": str(group["uuid"])},
+        )

@@ -1,0 +1,148 @@
+"""Invites over HTTP: by account or address, accept, decline, revoke, expiry, the inbox."""
+
+from datetime import timedelta
+
+import pytest
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from groups.models import Invite, InviteStatus, Membership, MembershipRole
+from groups.tests.factories import GroupFactory, InviteFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+INVITES = "/api/v1/invites/"
+
+
+def invite_url(group) -> str:
+    return f"/api/v1/groups/{group.uuid}/invite/"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"user": "6f1c1f7e-3b1a-4f0e-9a55-0d4c3d2b1a00", "email": "a@example.com"},
+        {"email": "not an address"},
+        {"email": ""},
+        {"user": "not-a-uuid"},
+        {"user": "6f1c1f7e-3b1a-4f0e-9a55-0d4c3d2b1a00"},
+        {"email": ["a@example.com"]},
+    ],
+)
+def test_bad_invites_are_400(client_for, payload):
+    group = GroupFactory()
+    response = client_for(group.owner).post(invite_url(group), payload, format="json")
+    assert response.status_code == 400, response.content
+    assert not Invite.objects.exists()
+
+
+def test_an_address_with_an_account_is_bound_to_it(client_for, inbox):
+    group = GroupFactory()
+    person = UserFactory(email="pat@example.com")
+    body = client_for(group.owner).post(invite_url(group), {"email": " PAT@example.com "}).json()
+    assert (body["invitee"], body["email"], body["status"]) == (str(person.uuid), "pat@example.com", "pending")
+    assert inbox(person) == ["group.invited"]
+
+
+def test_one_pending_invite_per_person_and_none_for_members(client_for, clock):
+    group = GroupFactory()
+    person = UserFactory()
+    member = MembershipFactory(group=group).user
+    client = client_for(group.owner)
+    assert client.post(invite_url(group), {"user": str(person.uuid)}).status_code == 201
+    for payload in ({"user": str(person.uuid)}, {"email": person.email}):
+        again = client.post(invite_url(group), payload)
+        assert (again.status_code, again.json()["error"]["code"]) == (409, "invite_pending")
+    taken = client.post(invite_url(group), {"email": member.email})
+    assert (taken.status_code, taken.json()["error"]["code"]) == (409, "already_member")
+    # Once the first invite is past its expiry, a new one replaces it.
+    clock.advance(days=15)
+    assert client.post(invite_url(group), {"email": person.email}).status_code == 201
+    assert sorted(Invite.objects.values_list("status", flat=True)) == ["expired", "pending"]
+
+
+def test_an_address_invited_before_it_had_an_account_finds_the_invite(client_for, api_client, inbox):
+    group = GroupFactory()
+    invite = client_for(group.owner).post(invite_url(group), {"email": "newcomer@example.com"}).json()
+    registered = api_client.post(
+        "/api/v1/auth/register/", {"email": "Newcomer@example.com", "password": "a-Long-pass-91"}
+    )
+    newcomer = User.objects.get(email="newcomer@example.com")
+    assert registered.status_code == 201
+    client = client_for(newcomer)
+    assert [i["id"] for i in client.get(INVITES).json()["results"]] == [invite["id"]]
+    accepted = client.post(f"{INVITES}{invite['id']}/accept/").json()
+    assert (accepted["status"], accepted["invitee"]) == ("accepted", str(newcomer.uuid))
+    assert Membership.objects.get(group=group, user=newcomer).role == MembershipRole.MEMBER
+    assert inbox(group.owner) == ["group.invite_accepted"]
+
+
+def test_answers_are_final_and_expired_invites_cannot_be_accepted(client_for, clock):
+    invite = InviteFactory(expires_at=clock.now + timedelta(days=1))
+    client = client_for(invite.invitee)
+    assert client.post(f"{INVITES}{invite.uuid}/decline/").json()["status"] == "declined"
+    for command in ("accept", "decline"):
+        response = client.post(f"{INVITES}{invite.uuid}/{command}/")
+        assert (response.status_code, response.json()["error"]["code"]) == (409, "invite_not_pending")
+
+    late = InviteFactory(expires_at=clock.now + timedelta(days=1))
+    clock.advance(days=2)
+    response = client_for(late.invitee).post(f"{INVITES}{late.uuid}/accept/")
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "invite_expired")
+    assert not Membership.objects.filter(user=late.invitee).exists()
+
+
+def test_managers_revoke_and_the_invitee_is_told(client_for, inbox):
+    invite = InviteFactory()
+    group_admin = MembershipFactory(group=invite.group, role=MembershipRole.ADMIN).user
+    response = client_for(group_admin).post(f"{INVITES}{invite.uuid}/decline/")
+    assert response.json()["status"] == "revoked"
+    assert inbox(invite.invitee) == ["group.invite_revoked"]
+    assert inbox(invite.inviter) == []
+    assert client_for(invite.invitee).post(f"{INVITES}{invite.uuid}/accept/").status_code == 409
+
+
+def test_replies_skip_an_inviter_who_muted_the_group_or_left_it(client_for, inbox):
+    muted = InviteFactory()
+    Membership.objects.filter(group=muted.group, user=muted.inviter).update(muted=True)
+    client_for(muted.invitee).post(f"{INVITES}{muted.uuid}/accept/")
+    gone = InviteFactory(inviter=MembershipFactory().user)
+    client_for(gone.invitee).post(f"{INVITES}{gone.uuid}/decline/")
+    assert inbox(muted.inviter) == [] and inbox(gone.inviter) == []
+
+
+def test_my_invites_list_pending_first_with_filters(client_for, user, clock):
+    old_pending = InviteFactory(invitee=user, email=user.email)
+    clock.advance(hours=1)
+    answered = InviteFactory(invitee=user, email=user.email, status=InviteStatus.DECLINED, responded_at=clock.now)
+    clock.advance(hours=1)
+    new_pending = InviteFactory(invitee=user, email=user.email)
+    managed = GroupFactory(owner=user)
+    sent = InviteFactory(group=managed, inviter=user)
+    client = client_for(user)
+    listed = [i["id"] for i in client.get(INVITES).json()["results"]]
+    assert listed[:3] == [str(sent.uuid), str(new_pending.uuid), str(old_pending.uuid)]
+    assert listed[3] == str(answered.uuid)
+    received = [i["id"] for i in client.get(f"{INVITES}?received=true").json()["results"]]
+    assert received == [str(new_pending.uuid), str(old_pending.uuid), str(answered.uuid)]
+    assert [i["id"] for i in client.get(f"{INVITES}?received=false").json()["results"]] == [str(sent.uuid)]
+    assert client.get(f"{INVITES}?status=declined").json()["count"] == 1
+    assert client.get(f"{INVITES}?group={managed.uuid}").json()["count"] == 1
+    for junk in ("received=maybe", "status=lost", "group=nope"):
+        assert client.get(f"{INVITES}?{junk}").status_code == 400, junk
+
+
+def test_invite_list_costs_the_same_queries_for_any_page(client_for, user, django_assert_num_queries):
+    for _ in range(6):
+        InviteFactory(invitee=user, email=user.email)
+    for _ in range(6):
+        InviteFactory(group=GroupFactory(owner=user), inviter=user)
+    client = client_for(user)
+    # auth user + count + page (group, inviter, invitee joined)
+    with django_assert_num_queries(3):
+        small = client.get(f"{INVITES}?page_size=2")
+    with django_assert_num_queries(3):
+        large = client.get(f"{INVITES}?page_size=20")
+    assert len(small.json()["results"]) == 2
+    assert len(large.json()["results"]) == 12
