@@ -7,6 +7,7 @@ class TrackingConfig(AppConfig):
 
     def ready(self):
         from accounts.services.settings import register_settings_validator
+        from tracking import signals  # noqa: F401  (lap images follow their lap; see the module)
         from tracking.services.projects import validate_default_project
 
         # accounts stores the default project's id but cannot know projects; tracking checks it.

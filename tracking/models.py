@@ -182,3 +182,20 @@ class TimeEntry(models.Model):
     def duration_seconds(self, now=None) -> int:
         end = self.end or now or timezone.now()
         return max(0, int((end - self.start).total_seconds()))
+
+
+class LapImage(models.Model):
+    """Which lap an image belongs to (media stores the image and knows nothing of laps).
+
+    Deleting the lap — directly, with its session, or with its user — deletes this link, and
+    tracking.signals then deletes the image, whose object media removes after commit."""
+
+    lap = models.ForeignKey(TimeEntry, on_delete=models.CASCADE, related_name="images")
+    image = models.OneToOneField("media.Image", on_delete=models.CASCADE, related_name="lap_link")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Image {self.image_id} of lap {self.lap_id}"

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
-from tracking.models import Project, Session, SessionParticipant, Task, TimeEntry
+from tracking.models import LapImage, Project, Session, SessionParticipant, Task, TimeEntry
 
 SessionVisibility = Callable[[User], Q]
 _visibility_rules: list[SessionVisibility] = []
@@ -72,9 +72,13 @@ def task_list(*, actor: User) -> QuerySet[Task]:
 
 
 def _laps_prefetch() -> Prefetch:
+    """Laps in order, with their images (one more query for any number of laps)."""
+    images = Prefetch("images", queryset=LapImage.objects.select_related("image", "lap"))
     return Prefetch(
         "laps",
-        queryset=TimeEntry.objects.select_related("user", "project", "task").order_by("start", "pk"),
+        queryset=TimeEntry.objects.select_related("user", "project", "task")
+        .prefetch_related(images)
+        .order_by("start", "pk"),
     )
 
 

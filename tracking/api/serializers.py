@@ -3,6 +3,7 @@ on stored data (overlaps, archived projects, limits) live in the services."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from drf_spectacular.types import OpenApiTypes
@@ -10,7 +11,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField
-from tracking.models import Project, Session, Task, TimeEntry
+from media.selectors import image_url
+from media.storage import SignedUrl
+from tracking.models import LapImage, Project, Session, Task, TimeEntry
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)
@@ -225,6 +228,39 @@ class TimerStartInput(serializers.Serializer):
     billable = serializers.BooleanField(required=False, allow_null=True)
 
 
+# --- Lap images -----------------------------------------------------------------------------
+
+
+class LapImageUploadInput(serializers.Serializer):
+    lap = serializers.UUIDField(help_text="Id of one of your laps (a time entry of a session).")
+    file = serializers.FileField(help_text="PNG, JPEG or WebP; stored re-encoded without metadata.")
+
+
+@dataclass(frozen=True)
+class SignedLapImage:
+    link: LapImage
+    signed: SignedUrl
+
+
+def signed_lap_images(links) -> list[SignedLapImage]:
+    """Pair each lap image with a fresh presigned URL (signing is local: no query, no network)."""
+    return [SignedLapImage(link, image_url(image=link.image)) for link in links]
+
+
+class LapImageOutput(serializers.Serializer):
+    """Serializes a SignedLapImage."""
+
+    id = serializers.UUIDField(source="link.image.uuid")
+    lap = serializers.UUIDField(source="link.lap.uuid")
+    content_type = serializers.CharField(source="link.image.content_type")
+    byte_size = serializers.IntegerField(source="link.image.byte_size")
+    width = serializers.IntegerField(source="link.image.width")
+    height = serializers.IntegerField(source="link.image.height")
+    created_at = AwareDateTimeField(source="link.created_at")
+    url = serializers.CharField(source="signed.url", help_text="Presigned GET URL; works until expires_at.")
+    expires_at = AwareDateTimeField(source="signed.expires_at")
+
+
 # --- Sessions -------------------------------------------------------------------------------
 
 
@@ -243,8 +279,15 @@ class LapOutput(TimeEntryOutput):
             "activity",
             "notes",
             "billable",
+            "images",
         ]
         read_only_fields = fields
+
+    images = serializers.SerializerMethodField(help_text="Images attached to the lap, with presigned URLs.")
+
+    @extend_schema_field(LapImageOutput(many=True))
+    def get_images(self, lap: TimeEntry) -> list:
+        return LapImageOutput(signed_lap_images(lap.images.all()), many=True).data
 
 
 class SessionOutput(serializers.ModelSerializer):

@@ -13,5 +13,6 @@ router.register("sessions", views.SessionViewSet, basename="session")
 
 urlpatterns = [
     path("compliance/", views.ComplianceView.as_view(), name="compliance"),
+    path("images/upload/", views.LapImageUploadView.as_view(), name="lap-image-upload"),
     *router.urls,
 ]

@@ -3,6 +3,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -11,12 +12,13 @@ from accounts.selectors import user_list
 from config.api.pagination import PageNumberPagination
 from config.api.views import ApiView, ScopedViewSet, parse_input
 from config.errors import NotFound, ValidationFailed
+from media.services import upload_body_check
 from tracking import selectors
 from tracking.api import serializers as s
 from tracking.api.filters import ProjectFilter, SessionFilter, TaskFilter, TimeEntryFilter
 from tracking.compliance import compliance_violations, report_window_check
 from tracking.models import Project, Session, Task, TimeEntry
-from tracking.services import entries, projects, sessions
+from tracking.services import entries, lap_images, projects, sessions
 
 MANAGE_ACTIONS = {"create", "partial_update", "archive", "unarchive"}
 
@@ -324,3 +326,21 @@ class ComplianceView(ApiView):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(found, request, view=self)
         return paginator.get_paginated_response(s.ComplianceViolationOutput(page, many=True).data)
+
+
+@extend_schema(tags=["images"])
+class LapImageUploadView(ApiView):
+    """Just Like Clockwork's lap image upload: multipart `lap` + `file`."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="lap_image_upload",
+        request={"multipart/form-data": s.LapImageUploadInput},
+        responses={201: s.LapImageOutput},
+    )
+    def post(self, request):
+        upload_body_check(content_length=request.META.get("CONTENT_LENGTH"))
+        data = parse_input(s.LapImageUploadInput, request.data)
+        link = lap_images.lap_image_upload(actor=request.user, lap_id=data["lap"], file=data["file"])
+        return Response(s.LapImageOutput(s.signed_lap_images([link])[0]).data, status=status.HTTP_201_CREATED)

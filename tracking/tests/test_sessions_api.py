@@ -6,7 +6,8 @@ import pytest
 from accounts.tests.factories import AdminFactory, StaffFactory, UserFactory
 from audit.models import AuditEvent
 from config.errors import Conflict
-from tracking.models import Session, SessionParticipant, SessionStatus, TimeEntry
+from media.models import Image
+from tracking.models import LapImage, Session, SessionParticipant, SessionStatus, TimeEntry
 from tracking.selectors import register_session_visibility, unregister_session_visibility
 from tracking.services.sessions import register_session_write_guard, unregister_session_write_guard
 from tracking.tests.factories import ProjectFactory, SessionFactory, TimeEntryFactory, at
@@ -419,25 +420,38 @@ def test_by_date_includes_open_sessions_up_to_now(client_for, user):
 
 
 def _sessions_with_laps(owner, count):
+    """Stopped sessions of three laps each; every lap carries one image."""
     for index in range(count):
         session = SessionFactory(owner=owner, status="stopped", started_at=at(index, 0), ended_at=at(index, 2.5))
         for offset in range(3):
-            TimeEntryFactory(user=owner, session=session, start=at(index, offset), end=at(index, offset + 0.5))
+            lap = TimeEntryFactory(user=owner, session=session, start=at(index, offset), end=at(index, offset + 0.5))
+            image = Image.objects.create(
+                owner=owner,
+                kind="lap_image",
+                key=f"{owner.uuid}/{session.uuid}/{lap.uuid}_x.png",
+                content_type="image/png",
+                byte_size=10,
+                width=1,
+                height=1,
+                confirmed=True,
+            )
+            LapImage.objects.create(lap=lap, image=image)
 
 
 def test_session_lists_cost_the_same_queries_for_any_page(client_for, user, django_assert_num_queries):
     _sessions_with_laps(user, 12)
     client = client_for(user)
     window = "from=2025-09-01T00:00:00Z&to=2025-12-01T00:00:00Z"
-    # auth user + count + page (owner joined) + laps (project, task, user joined)
+    # auth user + count + page (owner joined) + laps (project, task, user joined) + lap images
     for path in (f"{URL}?page_size=", f"{URL}by-date/?{window}&page_size="):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             small = client.get(f"{path}2")
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             large = client.get(f"{path}20")
         assert len(small.json()["results"]) == 2
         assert len(large.json()["results"]) == 12
         assert all(len(s["laps"]) == 3 for s in large.json()["results"])
+        assert all(len(lap["images"]) == 1 for s in large.json()["results"] for lap in s["laps"])
 
 
 def test_participants_list_costs_the_same_queries_for_any_page(client_for, user, django_assert_num_queries):
@@ -448,10 +462,10 @@ def test_participants_list_costs_the_same_queries_for_any_page(client_for, user,
         session_participant_join(actor=member, session=session, user=member)
         TimeEntryFactory(user=member, session=session)
     client = client_for(user)
-    # auth user + session + its laps (prefetch) + lap times + participants
-    with django_assert_num_queries(5):
+    # auth user + session + its laps (prefetch) + their images + lap times + participants
+    with django_assert_num_queries(6):
         small = client.get(f"{detail(session.uuid)}participants/?page_size=2")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         large = client.get(f"{detail(session.uuid)}participants/?page_size=20")
     assert len(small.json()["results"]) == 2
     assert len(large.json()["results"]) == 7
