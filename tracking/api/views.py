@@ -129,7 +129,7 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     queryset = TimeEntry.objects.none()
 
     def scope_queryset(self, request):
-        return selectors.time_entry_list(actor=request.user)
+        return selectors.time_entry_list(actor=request.user, lean=self.action == "list")
 
     @extend_schema(request=s.TimeEntryCreateInput, responses={201: s.TimeEntryWriteOutput})
     def create(self, request):
