@@ -52,11 +52,23 @@ def test_png_text_chunks_are_stripped():
     assert decode(processed.data).text == {}
 
 
-def test_a_payload_appended_to_a_png_is_dropped():
+@pytest.mark.parametrize("make", [png_bytes, jpeg_bytes, webp_bytes])
+def test_a_payload_appended_after_the_image_is_refused(make):
     tail = b"<html><script>alert(document.cookie)</script></html>"
-    processed = process_image(png_bytes() + tail)
-    assert tail not in processed.data
-    assert processed.data.endswith(b"IEND\xaeB`\x82")
+    with pytest.raises(ValidationFailed) as refused:
+        process_image(make() + tail)
+    assert refused.value.code == "trailing_data"
+
+
+def test_zero_padding_after_a_jpeg_is_not_a_payload():
+    assert process_image(jpeg_bytes() + b"\x00" * 64).format == "JPEG"
+
+
+def test_a_progressive_jpeg_with_restart_markers_is_walked_to_its_end():
+    data = image_bytes("JPEG", 64, 48, progressive=True, restart_marker_blocks=1)
+    assert process_image(data).format == "JPEG"
+    with pytest.raises(ValidationFailed):
+        process_image(data + b"PK\x03\x04 zip polyglot")
 
 
 def test_transparency_survives_reencoding():

@@ -63,10 +63,13 @@ def test_a_refused_upload_leaves_nothing_behind(media_backend, user, settings, d
     assert not Image.objects.exists()
 
 
-def test_a_png_with_html_appended_is_stored_without_it(media_backend, user):
+def test_a_png_with_html_appended_is_refused_and_nothing_is_stored(media_backend, user):
     tail = b"<html><body onload=alert(1)></body></html>"
-    image = store(user, png_bytes() + tail)
-    assert tail not in media_backend.read(image.key)
+    with pytest.raises(ValidationFailed) as refused:
+        store(user, png_bytes() + tail)
+    assert refused.value.code == "trailing_data"
+    assert media_backend.keys() == []
+    assert not Image.objects.exists()
 
 
 def test_the_quota_counts_every_stored_byte_of_the_owner(media_backend, user, other_user, settings):

@@ -95,6 +95,7 @@ def test_an_entry_outside_any_session_takes_no_image(media_backend, client_for, 
     [
         (b"", 400),
         (b"just some text, not a picture", 400),
+        (png_bytes() + b"<html><script>alert(1)</script></html>", 400),
         (noise_png(40, 40), 413),
     ],
 )
