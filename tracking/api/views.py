@@ -52,8 +52,9 @@ class ProjectViewSet(ManagedByStaff, mixins.ListModelMixin, mixins.RetrieveModel
 
     @extend_schema(request=s.ProjectUpdateInput, responses=s.ProjectOutput)
     def partial_update(self, request, id=None):
+        project = self.get_object()
         changes = parse_input(s.ProjectUpdateInput, request.data)
-        project = projects.project_update(actor=request.user, project=self.get_object(), changes=changes)
+        project = projects.project_update(actor=request.user, project=project, changes=changes)
         return Response(s.ProjectOutput(project).data)
 
     @extend_schema(request=None, responses=s.ProjectOutput, description="No new entries; hidden from USER lists.")
@@ -89,10 +90,9 @@ class TaskViewSet(ManagedByStaff, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     @extend_schema(request=s.TaskUpdateInput, responses=s.TaskOutput)
     def partial_update(self, request, id=None):
+        task = self.get_object()
         changes = parse_input(s.TaskUpdateInput, request.data, partial=True)
-        return Response(
-            s.TaskOutput(projects.task_update(actor=request.user, task=self.get_object(), changes=changes)).data
-        )
+        return Response(s.TaskOutput(projects.task_update(actor=request.user, task=task, changes=changes)).data)
 
     @extend_schema(request=None, responses=s.TaskOutput)
     @action(detail=True, methods=["post"])
@@ -138,8 +138,9 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 
     @extend_schema(request=s.TimeEntryUpdateInput, responses=s.TimeEntryWriteOutput)
     def partial_update(self, request, id=None):
+        entry = self.get_object()
         changes = entry_fields(parse_input(s.TimeEntryUpdateInput, request.data, partial=True))
-        return written(*entries.time_entry_update(actor=request.user, entry=self.get_object(), changes=changes))
+        return written(*entries.time_entry_update(actor=request.user, entry=entry, changes=changes))
 
     def perform_destroy(self, instance):
         entries.time_entry_delete(actor=self.request.user, entry=instance)
@@ -206,10 +207,11 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         return self._update(request, partial=True)
 
     def _update(self, request, *, partial: bool) -> Response:
+        session = self.get_object()
         data = dict(parse_input(s.SessionUpdateInput, request.data, partial=partial))
         if "laps" in data:
             data["laps"] = lap_specs(data["laps"])
-        return self._session(sessions.session_update(actor=request.user, session=self.get_object(), **data))
+        return self._session(sessions.session_update(actor=request.user, session=session, **data))
 
     def perform_destroy(self, instance):
         sessions.session_delete(actor=self.request.user, session=instance)
@@ -290,8 +292,9 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     )
     @action(detail=True, methods=["post"])
     def logs(self, request, id=None):
+        session = self.get_object()
         data = entry_fields(parse_input(s.SessionLogInput, request.data))
-        lap = sessions.session_log_add(actor=request.user, session=self.get_object(), **data)
+        lap = sessions.session_log_add(actor=request.user, session=session, **data)
         return Response(s.LapOutput(lap).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.SessionParticipantOutput(many=True))

@@ -1,0 +1,85 @@
+"""Another user's object is a 404 on every route that names it, whatever the method.
+
+The routes are read from the URL resolver, so a route added later is covered without touching
+this test."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.tests.factories import NotificationFactory, UserFactory
+from groups.tests.factories import GroupFactory, InviteFactory
+from media.models import Image
+from tracking.tests.factories import SessionFactory, TimeEntryFactory, at
+
+pytestmark = pytest.mark.django_db
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _patterns(patterns, prefix=""):
+    for pattern in patterns:
+        text = prefix + str(pattern.pattern).lstrip("^").replace("\\", "")
+        if isinstance(pattern, URLResolver):
+            yield from _patterns(pattern.url_patterns, text.rstrip("$"))
+        elif isinstance(pattern, URLPattern):
+            yield text.rstrip("$")
+
+
+def routes_naming(collection: str) -> list[str]:
+    """Every path under /api/v1/<collection>/<id>/..., with `{name}` where each parameter goes."""
+    found = set()
+    for text in _patterns(get_resolver().url_patterns):
+        match = re.fullmatch(rf"api/v1/{collection}/\(\?P<id>[^)]*\)/(.*)", text)
+        if match:
+            rest = re.sub(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>", lambda m: f"{{{m[1] or m[2]}}}", match[1])
+            found.add(f"/api/v1/{collection}/{{id}}/{rest}")
+    return sorted(found)
+
+
+def test_the_discovery_finds_the_command_routes():
+    sessions = routes_naming("sessions")
+    assert "/api/v1/sessions/{id}/start/" in sessions
+    assert "/api/v1/sessions/{id}/join/" in sessions  # mounted by groups
+    assert "/api/v1/time-entries/{id}/stop/" in routes_naming("time-entries")
+    assert "/api/v1/groups/{id}/members/{user_id}/" in routes_naming("groups")
+
+
+@pytest.fixture
+def owned_objects(user):
+    session = SessionFactory(owner=user)
+    lap = TimeEntryFactory(user=user, session=session, start=at(0, 9), end=at(0, 10))
+    image = Image.objects.create(
+        owner=user,
+        kind="lap_image",
+        key=f"{user.uuid}/x.png",
+        content_type="image/png",
+        byte_size=10,
+        width=1,
+        height=1,
+        confirmed=True,
+    )
+    group = GroupFactory(owner=user)
+    return {
+        "sessions": session.uuid,
+        "time-entries": lap.uuid,
+        "notifications": NotificationFactory(user=user).uuid,
+        "images": image.uuid,
+        "groups": group.uuid,
+        "invites": InviteFactory(group=group).uuid,
+        "user_id": user.uuid,
+    }
+
+
+@pytest.mark.parametrize("collection", ["sessions", "time-entries", "notifications", "images", "groups", "invites"])
+def test_a_stranger_gets_404_on_every_route_of_someone_elses_object(client_for, owned_objects, collection):
+    stranger = client_for(UserFactory())
+    routes = routes_naming(collection)
+    assert routes, collection
+    for route in routes:
+        url = route.format(**{**owned_objects, "id": owned_objects[collection]})
+        for method in METHODS:
+            response = getattr(stranger, method)(url, {}, format="json")
+            assert response.status_code in {404, 405}, (method, url, response.status_code, response.content)
+            assert response.json()["error"]["code"] in {"not_found", "method_not_allowed"}
