@@ -6,6 +6,7 @@ anywhere else, and the template hides that link."""
 
 from functools import wraps
 
+from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 DOCS_CSP = (
@@ -16,6 +17,8 @@ DOCS_CSP = (
 
 
 def local_only(view):
+    # Pages, not API operations: only GET (drf-spectacular's views fail on OPTIONS).
+    @require_safe
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)

@@ -361,6 +361,12 @@ class SessionUpdateInput(serializers.Serializer):
     laps = LapInput(many=True, max_length=500, help_text="Replaces the owner's laps: listed ids are kept.")
 
 
+class SessionLapsInput(serializers.Serializer):
+    """The laps of a PATCH, checked as complete laps: a list of laps replaces the whole set."""
+
+    laps = LapInput(many=True, max_length=500)
+
+
 class SessionLogInput(serializers.Serializer):
     start_utc = TrackingDateTimeField()
     end_utc = TrackingDateTimeField(required=False, help_text="Give this or `duration`.")

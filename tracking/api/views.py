@@ -210,7 +210,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         session = self.get_object()
         data = dict(parse_input(s.SessionUpdateInput, request.data, partial=partial))
         if "laps" in data:
-            data["laps"] = lap_specs(data["laps"])
+            laps = parse_input(s.SessionLapsInput, {"laps": request.data["laps"]})["laps"] if partial else data["laps"]
+            data["laps"] = lap_specs(laps)
         return self._session(sessions.session_update(actor=request.user, session=session, **data))
 
     def perform_destroy(self, instance):

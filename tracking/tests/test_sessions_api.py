@@ -469,3 +469,13 @@ def test_participants_list_costs_the_same_queries_for_any_page(client_for, user,
         large = client.get(f"{detail(session.uuid)}participants/?page_size=20")
     assert len(small.json()["results"]) == 2
     assert len(large.json()["results"]) == 7
+
+
+def test_a_patch_with_laps_needs_complete_laps(client_for, user):
+    session = SessionFactory(owner=user)
+    response = client_for(user).patch(
+        detail(session.uuid), {"laps": [{"end_utc": "2025-09-15T10:00:00Z"}]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "laps" in response.json()["error"]["fields"]
+    assert not session.laps.exists()
