@@ -135,14 +135,9 @@ def api_client():
 @pytest.fixture
 def client_for(db):
     """`client_for(user)`: an APIClient that sends a real Bearer access token for `user`."""
-    from accounts.tokens import issue_token_pair
+    from config.testing import bearer_client
 
-    def make(account) -> APIClient:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token_pair(account).access}")
-        return client
-
-    return make
+    return bearer_client
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,29 +1,16 @@
 """Races over real transactions: threads, each with its own database connection."""
 
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_token_pair
+from config.testing import race
 
 
 def _race(count, request):
-    barrier = Barrier(count)
-
-    def run(_):
-        try:
-            barrier.wait(timeout=10)
-            return request()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
+    return race([request] * count)
 
 
 @pytest.mark.django_db(transaction=True)

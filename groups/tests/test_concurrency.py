@@ -2,47 +2,20 @@
 PostgreSQL. The PostgreSQL-only test takes the service's group lock away to show the partial
 unique constraint alone still allows one pending invite."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from threading import Barrier
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from rest_framework.test import APIClient
+from django.db import IntegrityError, transaction
 
 from accounts.models import Notification
 from accounts.tests.factories import AdminFactory
-from accounts.tokens import issue_token_pair
 from audit.models import AuditEvent
+from config.testing import bearer_client as bearer
+from config.testing import race, statuses
 from groups.models import Group, GroupStatus, Invite, Membership, MembershipRole
 from groups.services import invites
 from groups.services.groups import groups_archive_expired
 from groups.tests.factories import GroupFactory, InviteFactory, MembershipFactory
-
-
-def bearer(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token_pair(user).access}")
-    return client
-
-
-def race(calls):
-    """Run the callables at the same moment, one thread each; return their results in order."""
-    barrier = Barrier(len(calls))
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            return call()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
-def statuses(responses):
-    return sorted(r.status_code for r in responses)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -27,6 +27,7 @@ from tracking.services.rules import (
     overlap_conflict,
     refuse_overlap,
     resolve_project,
+    resolve_project_and_task,
     resolve_task,
     running_conflict,
 )
@@ -125,10 +126,7 @@ def time_entry_create(
     now = now or timezone.now()
     owner = _resolve_owner(actor, owner_id)
     lock_user(owner)
-    project = resolve_project(project_id=project_id, project_code=project_code)
-    task = None
-    if task_id is not None:
-        task, project = resolve_task(task_id=task_id, project=project)
+    project, task = resolve_project_and_task(project_id=project_id, project_code=project_code, task_id=task_id)
     entry, warnings = insert_entry(
         user=owner,
         start=start,
@@ -175,10 +173,7 @@ def timer_start(
     running = TimeEntry.objects.filter(user=actor, end__isnull=True).select_related("session").first()
     if running is not None:
         raise running_conflict(running)
-    project = resolve_project(project_id=project_id, project_code=project_code)
-    task = None
-    if task_id is not None:
-        task, project = resolve_task(task_id=task_id, project=project)
+    project, task = resolve_project_and_task(project_id=project_id, project_code=project_code, task_id=task_id)
     if project is None:
         project = _default_project(actor)
     return insert_entry(

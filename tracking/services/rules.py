@@ -170,6 +170,18 @@ def resolve_task(*, task_id: UUID, project: Project | None) -> tuple[Task, Proje
     return task, task.project
 
 
+def resolve_project_and_task(
+    *, project_id: UUID | None, project_code: str | None, task_id: UUID | None
+) -> tuple[Project | None, Task | None]:
+    """What a new entry is booked on: the project by id or code, and the task if one is given
+    (a task alone brings its project; with both, the task must belong to the project)."""
+    project = resolve_project(project_id=project_id, project_code=project_code)
+    if task_id is None:
+        return project, None
+    task, project = resolve_task(task_id=task_id, project=project)
+    return project, task
+
+
 def check_usable(*, project: Project | None, task: Task | None) -> None:
     """Archived projects and tasks take no new entries: a 409 (the request is fine, the
     project's state refuses it)."""

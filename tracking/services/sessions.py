@@ -41,8 +41,7 @@ from tracking.services.rules import (
     exclusive_flag,
     lock_user,
     overlap_conflict,
-    resolve_project,
-    resolve_task,
+    resolve_project_and_task,
 )
 from tracking.services.session_state import (
     register_session_write_guard,
@@ -418,10 +417,7 @@ def session_log_add(
     lap_user = _log_author(actor, session)
     session = _lock_session(session, lap_user)
     run_session_write_guards(session)
-    project = resolve_project(project_id=project_id, project_code=project_code)
-    task = None
-    if task_id is not None:
-        task, project = resolve_task(task_id=task_id, project=project)
+    project, task = resolve_project_and_task(project_id=project_id, project_code=project_code, task_id=task_id)
     entry, _ = insert_entry(
         user=lap_user,
         start=start,

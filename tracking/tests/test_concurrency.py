@@ -2,47 +2,20 @@
 SQLite and PostgreSQL; the PostgreSQL-only ones prove the database constraints hold even when the
 service's own lock is taken away."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from threading import Barrier
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from accounts.tokens import issue_token_pair
+from config.testing import bearer_client as bearer
+from config.testing import race, statuses
 from tracking.models import TimeEntry
 from tracking.services import entries
 from tracking.tests.factories import SessionFactory, TimeEntryFactory, at
 
 URL = "/api/v1/time-entries/"
-
-
-def bearer(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token_pair(user).access}")
-    return client
-
-
-def race(requests):
-    """Run the callables at the same moment, one thread each; return their results in order."""
-    barrier = Barrier(len(requests))
-
-    def run(request):
-        try:
-            barrier.wait(timeout=10)
-            return request()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(run, requests))
-
-
-def statuses(responses):
-    return sorted(r.status_code for r in responses)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,18 +1,16 @@
 """Forgotten timers: stopped at the cap, owner notified, idempotent, safe to run concurrently."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from io import StringIO
-from threading import Barrier
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Notification
 from audit.models import AuditEvent
+from config.testing import race
 from tracking.models import SessionStatus, TimeEntry
 from tracking.services.timers import timers_stop_forgotten
 from tracking.tasks import stop_forgotten_timers_task
@@ -90,17 +88,7 @@ def test_the_job_is_in_the_beat_schedule(settings):
 def test_concurrent_runs_stop_each_timer_once_and_notify_once():
     now = timezone.now()
     entries = [TimeEntryFactory(start=now - timedelta(hours=13 + i), end=None) for i in range(3)]
-    barrier = Barrier(2)
-
-    def run(_):
-        try:
-            barrier.wait(timeout=10)
-            return timers_stop_forgotten(now=now)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run, range(2)))
+    results = race([lambda: timers_stop_forgotten(now=now)] * 2)
 
     assert sum(results) == 3
     assert Notification.objects.filter(kind="timer.auto_stopped").count() == 3
