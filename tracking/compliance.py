@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_list
-from config.errors import RuleViolation
+from config.errors import NotFound, RuleViolation
 from tracking.models import TimeEntry
 
 MAX_WEEKLY = "max_weekly_hours"
@@ -204,14 +204,17 @@ def _entries_around(start: datetime, end: datetime):
 
 
 def compliance_violations(
-    *, actor: User, start: datetime, end: datetime, user: User | None = None, now: datetime | None = None
+    *, actor: User, start: datetime, end: datetime, user_id: UUID | None = None, now: datetime | None = None
 ) -> list[Violation]:
-    """Violations whose period overlaps [start, end) for every user `actor` may see (or only
-    `user`, who must be visible). One query, whatever the number of users or entries."""
+    """Violations whose period overlaps [start, end) for every user `actor` may see, or only
+    for the user with public id `user_id` (NotFound unless `actor` may see them). One query for
+    the entries, whatever the number of users."""
     now = now or timezone.now()
     users = user_list(actor=actor)
-    if user is not None:
-        users = users.filter(pk=user.pk)
+    if user_id is not None:
+        users = users.filter(uuid=user_id)
+        if not users.exists():
+            raise NotFound("No user with this id that you may see.")
     entries = (
         _entries_around(start - FETCH_MARGIN, end + FETCH_MARGIN)
         .filter(user__in=users.values("pk"))
@@ -269,12 +272,3 @@ class ComplianceGuard:
                     extra={"violations": [v.as_dict() for v in broken]},
                 )
         return False
-
-
-def report_window_check(start: datetime, end: datetime) -> str | None:
-    """Why a report window is not acceptable, or None."""
-    if end <= start:
-        return "`to` must be after `from`."
-    if end - start > timedelta(days=MAX_REPORT_DAYS):
-        return f"The window may span at most {MAX_REPORT_DAYS} days."
-    return None

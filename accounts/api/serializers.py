@@ -106,6 +106,12 @@ class MeUpdateInput(serializers.Serializer):
     )
     current_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
 
+    def validate(self, attrs):
+        alias = attrs.pop("password", None)
+        if alias and not attrs.get("new_password"):
+            attrs["new_password"] = alias
+        return attrs
+
 
 class MeUpdateOutput(serializers.Serializer):
     user = UserOutput()

@@ -167,12 +167,10 @@ class MeView(ApiView):
     )
     def patch(self, request):
         data = dict(parse_input(s.MeUpdateInput, request.data))
-        new_password = data.pop("new_password", None) or data.pop("password", None)
-        data.pop("password", None)
         user, pair = user_update_profile(
             actor=request.user,
             email=data.pop("email", None),
-            new_password=new_password,
+            new_password=data.pop("new_password", None),
             current_password=data.pop("current_password", None),
             changes=data,
         )

@@ -190,3 +190,13 @@ def test_me_profile_fields_are_validated(client_for, user):
     ok = client.patch("/api/v1/me/", {"timezone": "America/Chicago", "country": "US", "subdivision": "IL"})
     assert ok.status_code == 200
     assert ok.json()["user"]["timezone"] == "America/Chicago"
+
+
+def test_password_is_accepted_as_the_name_of_the_new_password(client_for, user):
+    response = client_for(user).patch(
+        "/api/v1/auth/me/", {"password": "Other-new-pass-55", "current_password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert response.json()["tokens"]["access_token"]
+    user.refresh_from_db()
+    assert user.check_password("Other-new-pass-55")

@@ -4,7 +4,7 @@ on stored data (overlaps, archived projects, limits) live in the services."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +13,7 @@ from rest_framework import serializers
 from config.api.fields import AwareDateTimeField
 from media.selectors import image_url
 from media.storage import SignedUrl
+from tracking.compliance import MAX_REPORT_DAYS
 from tracking.models import LapImage, Project, Session, Task, TimeEntry
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -115,24 +116,33 @@ class ComplianceViolationPageOutput(serializers.Serializer):
     results = ComplianceViolationOutput(many=True)
 
 
-# `from` is a Python keyword, so these two query serializers are built with type().
-ComplianceQueryInput = type(
+def _window_query(name: str, *, max_days: int | None = None, **extra) -> type[serializers.Serializer]:
+    """A query serializer for a `from`/`to` window (`from` is a Python keyword, hence type()).
+    `to` must come after `from`, and at most `max_days` later when given."""
+
+    def validate(self, attrs):
+        if attrs["to"] <= attrs["from"]:
+            raise serializers.ValidationError({"to": ["Must be after `from`."]})
+        if max_days is not None and attrs["to"] - attrs["from"] > timedelta(days=max_days):
+            raise serializers.ValidationError({"to": [f"At most {max_days} days after `from`."]})
+        return attrs
+
+    end_help = "Window end (exclusive)" + (f"; at most {max_days} days after `from`." if max_days else ".")
+    fields = {
+        "from": TrackingDateTimeField(help_text="Window start, ISO 8601 with offset or Z."),
+        "to": TrackingDateTimeField(help_text=end_help),
+        **extra,
+        "validate": validate,
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+ComplianceQueryInput = _window_query(
     "ComplianceQueryInput",
-    (serializers.Serializer,),
-    {
-        "from": TrackingDateTimeField(help_text="Window start, ISO 8601 with offset or Z."),
-        "to": TrackingDateTimeField(help_text="Window end (exclusive); at most 366 days after `from`."),
-        "user": serializers.UUIDField(required=False, help_text="Only this user (one you may see)."),
-    },
+    max_days=MAX_REPORT_DAYS,
+    user=serializers.UUIDField(required=False, help_text="Only this user (one you may see)."),
 )
-SessionWindowQueryInput = type(
-    "SessionWindowQueryInput",
-    (serializers.Serializer,),
-    {
-        "from": TrackingDateTimeField(help_text="Window start, ISO 8601 with offset or Z."),
-        "to": TrackingDateTimeField(help_text="Window end (exclusive)."),
-    },
-)
+SessionWindowQueryInput = _window_query("SessionWindowQueryInput")
 
 
 # --- Time entries ---------------------------------------------------------------------------
@@ -266,19 +276,9 @@ class LapImageOutput(serializers.Serializer):
 
 class LapOutput(TimeEntryOutput):
     class Meta(TimeEntryOutput.Meta):
+        # A lap is shown inside its session: no session id or bookkeeping times, plus its images.
         fields = [
-            "id",
-            "user",
-            "start_utc",
-            "end_utc",
-            "duration",
-            "running",
-            "project",
-            "project_code",
-            "task",
-            "activity",
-            "notes",
-            "billable",
+            *(f for f in TimeEntryOutput.Meta.fields if f not in {"session", "created_at", "updated_at"}),
             "images",
         ]
         read_only_fields = fields
