@@ -4,6 +4,61 @@ from django.conf import settings
 from django.db import models
 
 
+class Action(models.TextChoices):
+    """Every action the audit log records: one registry, so a reader (and the admin's filter)
+    knows the whole vocabulary. Audited, by one rule: a change made by someone other than the
+    owner of the data, and every change of access (sign-in, roles, memberships, invites, group
+    settings, tokens). Names are `<noun>.<verb>`."""
+
+    AUTH_LOGIN = "auth.login", "signed in"
+    AUTH_LOGIN_FAILED = "auth.login_failed", "failed sign-in"
+    AUTH_LOGOUT = "auth.logout", "signed out"
+    AUTH_REVOKE_ALL = "auth.revoke_all", "ended every session"
+
+    USER_REGISTER = "user.register", "registered"
+    USER_CREATE = "user.create", "account created by an admin"
+    USER_ADMIN_UPDATE = "user.admin_update", "account changed by an admin"
+    USER_ROLE_CHANGE = "user.role_change", "role changed"
+    USER_PROFILE_UPDATE = "user.profile_update", "profile changed"
+    USER_EMAIL_CHANGE = "user.email_change", "e-mail address changed"
+    USER_PASSWORD_CHANGE = "user.password_change", "password changed"
+    USER_PASSWORD_RESET_BY_ADMIN = "user.password_reset_by_admin", "password set by an admin"
+    USER_AVATAR_CHANGE = "user.avatar_change", "avatar changed"
+
+    IMAGE_DELETE = "image.delete", "image deleted"
+
+    PROJECT_CREATE = "project.create", "project created"
+    PROJECT_UPDATE = "project.update", "project changed"
+    PROJECT_ARCHIVE = "project.archive", "project archived"
+    TASK_CREATE = "task.create", "task created"
+    TASK_UPDATE = "task.update", "task changed"
+    TASK_ARCHIVE = "task.archive", "task archived"
+
+    TIME_ENTRY_CREATE_FOR_USER = "time_entry.create_for_user", "entry written for another user"
+    TIME_ENTRY_UPDATE = "time_entry.update", "another user's entry changed"
+    TIME_ENTRY_REASSIGN = "time_entry.reassign", "entry moved to another project or task"
+    TIME_ENTRY_DELETE = "time_entry.delete", "another user's entry deleted"
+    TIME_ENTRY_STOP = "time_entry.stop", "another user's timer stopped"
+    TIME_ENTRY_AUTO_STOP = "time_entry.auto_stop", "forgotten timer stopped"
+
+    SESSION_UPDATE = "session.update", "another user's session changed"
+    SESSION_TRANSITION = "session.transition", "another user's session started, paused, resumed or stopped"
+    SESSION_LOG_ADD = "session.log_add", "time logged in another user's session"
+    SESSION_DELETE = "session.delete", "another user's session deleted"
+    SESSION_PARTICIPANT_CHANGE = "session.participant_change", "participant added or removed by someone else"
+
+    GROUP_UPDATE = "group.update", "group settings changed"
+    GROUP_ARCHIVE = "group.archive", "group archived"
+    GROUP_CLONE = "group.clone", "group cloned"
+    GROUP_MEMBER_ADD = "group.member_add", "member added"
+    GROUP_MEMBER_ROLE_CHANGE = "group.member_role_change", "member's role changed"
+    GROUP_MEMBER_REMOVE = "group.member_remove", "member removed"
+    GROUP_MEMBER_LEAVE = "group.member_leave", "member left"
+    GROUP_INVITE_CREATE = "group.invite_create", "invite sent"
+    GROUP_INVITE_ACCEPT = "group.invite_accept", "invite accepted"
+    GROUP_INVITE_DECLINE = "group.invite_decline", "invite declined"
+
+
 class AuditEvent(models.Model):
     """One security-relevant or data-changing action. Rows are only ever inserted (and purged
     after AUDIT_RETENTION days); PostgreSQL rejects updates with a trigger."""
@@ -15,7 +70,7 @@ class AuditEvent(models.Model):
     )
     # The actor's email at the time, so the trail survives the user's deletion.
     actor_email = models.CharField(max_length=254, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64, db_index=True)  # an Action value
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=200, blank=True)

@@ -8,13 +8,13 @@ from django.db import models
 from django.utils import timezone
 
 from audit import context
-from audit.models import AuditEvent
+from audit.models import Action, AuditEvent
 
 
 def audit_record(
     *,
     actor: Any | None,
-    action: str,
+    action: Action,
     target: models.Model | None = None,
     changes: dict[str, Any] | None = None,
     actor_email: str = "",
@@ -22,7 +22,9 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event. IP and user agent come from the current request, if there is one.
 
-    Call inside the service's transaction, so the event exists exactly when the change does."""
+    Call inside the service's transaction, so the event exists exactly when the change does.
+    `action` must be one of `Action` (a free string is a programming error: ValueError)."""
+    action = Action(action)
     request = context.current()
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
