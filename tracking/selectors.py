@@ -2,12 +2,11 @@
 
 Time entries: a USER sees their own, STAFF also their direct reports' (`manager=staff`), ADMIN
 everyone's. Sessions: the same, plus sessions the actor takes part in, plus whatever the
-registered visibility rules add (`register_session_visibility`, used by the groups app)."""
+functions registered into the `tracking.hooks.session_visibility` hook add (the groups app's)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,23 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
+from tracking.hooks import session_visibility
 from tracking.models import LapImage, Project, Session, SessionParticipant, Task, TimeEntry
-
-SessionVisibility = Callable[[User], Q]
-_visibility_rules: list[SessionVisibility] = []
-
-
-def register_session_visibility(rule: SessionVisibility) -> None:
-    """`rule(actor)` returns a Q over Session naming more sessions `actor` may see (e.g. their
-    groups' sessions). It is applied through a subquery, so joins in it cannot duplicate rows.
-    Seeing a session does not allow writing it."""
-    if rule not in _visibility_rules:
-        _visibility_rules.append(rule)
-
-
-def unregister_session_visibility(rule: SessionVisibility) -> None:
-    if rule in _visibility_rules:
-        _visibility_rules.remove(rule)
 
 
 def _people_q(actor: User, field: str) -> Q | None:
@@ -113,8 +97,8 @@ def session_list(*, actor: User) -> QuerySet[Session]:
     if q is None:
         return sessions
     q |= Q(pk__in=SessionParticipant.objects.filter(user=actor).values("session"))
-    for rule in list(_visibility_rules):
-        q |= Q(pk__in=Session.objects.filter(rule(actor)).values("pk"))
+    for rule_q in session_visibility.call(actor):
+        q |= Q(pk__in=Session.objects.filter(rule_q).values("pk"))
     return sessions.filter(q)
 
 

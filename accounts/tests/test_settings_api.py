@@ -2,8 +2,7 @@ import uuid
 
 import pytest
 
-from accounts.services import settings as settings_service
-from accounts.services.settings import register_settings_validator
+from accounts.hooks import settings_validator
 from config.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
@@ -64,13 +63,13 @@ def test_apps_can_veto_settings_through_registered_validators(client_for, user, 
     allowed = uuid.uuid4()
     # Only this test's validator: the ones apps register (tracking refuses unknown projects)
     # would refuse `allowed` too.
-    monkeypatch.setattr(settings_service, "_validators", [])
+    monkeypatch.setattr(settings_validator, "_functions", [])
 
     def only_known_projects(actor, changes):
         if changes.get("default_project") not in (None, allowed):
             raise ValidationFailed("Unknown project.", fields={"default_project": ["Unknown project."]})
 
-    register_settings_validator(only_known_projects)
+    settings_validator.register(only_known_projects)
     client = client_for(user)
     assert client.patch(URL, {"default_project": str(uuid.uuid4())}).status_code == 400
     assert client.patch(URL, {"default_project": str(allowed)}).json()["default_project"] == str(allowed)

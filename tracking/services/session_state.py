@@ -1,36 +1,21 @@
 """What every write to a session or one of its laps goes through, whichever endpoint it came from
-(sessions, or a lap edited as a time entry): the registered write guards, and keeping the
+(sessions, or a lap edited as a time entry): the session write guard hook, and keeping the
 session's status and span in step with its laps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from django.db.models import Count, Max, Min, Q
 
+from tracking.hooks import session_write_guard
 from tracking.models import Session, SessionStatus
-
-SessionWriteGuard = Callable[[Session], None]
-_write_guards: list[SessionWriteGuard] = []
-
-
-def register_session_write_guard(guard: SessionWriteGuard) -> None:
-    """`guard(session)` runs before every write to a session, its laps or its participants, and
-    raises a config.errors exception (e.g. Conflict for an archived group) to refuse it. Apps
-    that build on tracking register theirs from AppConfig.ready()."""
-    if guard not in _write_guards:
-        _write_guards.append(guard)
-
-
-def unregister_session_write_guard(guard: SessionWriteGuard) -> None:
-    if guard in _write_guards:
-        _write_guards.remove(guard)
 
 
 def run_session_write_guards(session: Session) -> None:
-    for guard in list(_write_guards):
-        guard(session)
+    """Ask every function registered into `tracking.hooks.session_write_guard`; one raises to
+    refuse the write."""
+    session_write_guard.call(session)
 
 
 def session_sync(session: Session, *, now: datetime) -> Session:

@@ -11,7 +11,7 @@ Participants (the groups app adds them) keep their own clock in the session: `cl
 lap of the actor's own, `clock-out` closes it, each one their personal running timer. For the
 owner, clock-in is start/resume and clock-out is pause.
 
-Every write runs the registered session write guards (see `register_session_write_guard`) and
+Every write runs the session write guard hook (`tracking.hooks.session_write_guard`) and
 locks the lap owner's user row, then the session row (then entries).
 """
 
@@ -43,16 +43,10 @@ from tracking.services.rules import (
     overlap_conflict,
     resolve_project_and_task,
 )
-from tracking.services.session_state import (
-    register_session_write_guard,
-    run_session_write_guards,
-    session_sync,
-    unregister_session_write_guard,
-)
+from tracking.services.session_state import run_session_write_guards, session_sync
 
 __all__ = [
     "LapSpec",
-    "register_session_write_guard",
     "session_clock_in",
     "session_clock_out",
     "session_create",
@@ -66,7 +60,6 @@ __all__ = [
     "session_start",
     "session_stop",
     "session_update",
-    "unregister_session_write_guard",
 ]
 
 ALLOWED_FROM = {

@@ -11,8 +11,8 @@ from PIL import Image as PillowImage
 from accounts.tests.factories import AdminFactory, UserFactory
 from media.models import Image
 from media.tests.factories import noise_png, png_bytes
+from tracking.hooks import session_write_guard
 from tracking.models import LapImage
-from tracking.services.sessions import register_session_write_guard, unregister_session_write_guard
 from tracking.tests.factories import SessionFactory, TimeEntryFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -128,11 +128,8 @@ def test_a_guarded_session_refuses_new_images(media_backend, client_for, user):
     def archived(session):
         raise Conflict("The group is archived.", code="group_archived")
 
-    register_session_write_guard(archived)
-    try:
+    with session_write_guard.registered(archived):
         response = upload(client_for(user), lap_of(user), png_bytes())
-    finally:
-        unregister_session_write_guard(archived)
     assert response.status_code == 409
     assert media_backend.keys() == []
 

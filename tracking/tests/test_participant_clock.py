@@ -5,13 +5,9 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from config.errors import Conflict
+from tracking.hooks import session_write_guard
 from tracking.models import SessionStatus, TimeEntry
-from tracking.services.sessions import (
-    register_session_write_guard,
-    session_participant_join,
-    session_participant_leave,
-    unregister_session_write_guard,
-)
+from tracking.services.sessions import session_participant_join, session_participant_leave
 from tracking.tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,10 +105,7 @@ def test_write_guards_cover_clock_in_and_out(client_for, other_user, room):
     def frozen(session):
         raise Conflict("Frozen.", code="frozen")
 
-    register_session_write_guard(frozen)
-    try:
+    with session_write_guard.registered(frozen):
         assert client.post(url(room, "clock-out")).json()["error"]["code"] == "frozen"
         assert client.post(url(room, "clock-in")).status_code == 409
-    finally:
-        unregister_session_write_guard(frozen)
     assert TimeEntry.objects.get(user=other_user).end is None

@@ -7,9 +7,8 @@ from accounts.tests.factories import AdminFactory, StaffFactory, UserFactory
 from audit.models import AuditEvent
 from config.errors import Conflict
 from media.models import Image
+from tracking.hooks import session_visibility, session_write_guard
 from tracking.models import LapImage, Session, SessionParticipant, SessionStatus, TimeEntry
-from tracking.selectors import register_session_visibility, unregister_session_visibility
-from tracking.services.sessions import register_session_write_guard, unregister_session_write_guard
 from tracking.tests.factories import ProjectFactory, SessionFactory, TimeEntryFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -359,16 +358,13 @@ def test_write_guards_refuse_session_and_lap_writes(client_for, user):
         if target.title == "archived group":
             raise Conflict("The group is archived.", code="group_archived")
 
-    register_session_write_guard(refuse_archived)
-    try:
+    with session_write_guard.registered(refuse_archived):
         assert client.post(f"{detail(session.uuid)}start/").status_code == 409
         assert client.patch(detail(session.uuid), {"notes": "x"}).status_code == 409
         assert client.delete(detail(session.uuid)).status_code == 409
         assert client.patch(f"/api/v1/time-entries/{lap_id}/", {"notes": "x"}).status_code == 409
         assert client.delete(f"/api/v1/time-entries/{lap_id}/").status_code == 409
         assert client.post(URL, {"title": "fresh"}).status_code == 201  # other sessions are untouched
-    finally:
-        unregister_session_write_guard(refuse_archived)
     assert session.laps.count() == 1
 
 
@@ -381,13 +377,10 @@ def test_visibility_rules_widen_what_a_user_sees_but_not_what_they_write(client_
 
         return Q(title="team room")
 
-    register_session_visibility(team_rooms)
-    try:
+    with session_visibility.registered(team_rooms):
         client = client_for(other_user)
         assert [s["id"] for s in client.get(URL).json()["results"]] == [str(shared.uuid)]
         assert client.post(f"{detail(shared.uuid)}start/").status_code == 403
-    finally:
-        unregister_session_visibility(team_rooms)
     assert client_for(other_user).get(detail(shared.uuid)).status_code == 404
 
 
