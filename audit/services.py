@@ -45,6 +45,24 @@ def audit_record(
     return event
 
 
+def audit_change(
+    *,
+    actor: Any | None,
+    owner: Any | None,
+    action: Action,
+    target: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent | None:
+    """The audit rule for changes to someone's data: recorded when `actor` is not `owner` (an
+    ADMIN editing another user's entry, a manager removing a member), skipped when people change
+    their own data. Changes of access (roles, memberships, invites, sign-ins, group settings) are
+    always recorded: call `audit_record` for those."""
+    if actor is not None and owner is not None and getattr(actor, "pk", None) == getattr(owner, "pk", None):
+        return None
+    return audit_record(actor=actor, action=action, target=target, changes=changes, now=now)
+
+
 def audit_purge(*, now: datetime | None = None, retention_days: int | None = None, batch_size: int = 5000) -> int:
     """Delete events older than the retention window, in batches so a large backlog does not
     hold one long lock. Returns how many were deleted; a second run deletes nothing."""
