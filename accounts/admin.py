@@ -7,6 +7,7 @@ from django.db.models import Q
 from accounts.models import Notification, User, UserSettings
 from accounts.services.auth import revoke_user_tokens
 from accounts.services.users import user_update_by_admin
+from audit.models import Action
 from audit.services import audit_record
 from config.admin_mixins import StaffScopedAdmin
 from config.errors import ApplicationError
@@ -79,7 +80,7 @@ class UserAdmin(StaffScopedAdmin, DjangoUserAdmin):
             obj.apply_role(obj.role)
             super().save_model(request, obj, form, change)
             UserSettings.objects.get_or_create(user=obj)
-            audit_record(actor=request.user, action="user.create", target=obj, changes={"role": obj.role})
+            audit_record(actor=request.user, action=Action.USER_CREATE, target=obj, changes={"role": obj.role})
             return
         plain = [name for name in form.changed_data if name not in SERVICE_FIELDS and name != "password"]
         if plain:
@@ -97,7 +98,7 @@ class UserAdmin(StaffScopedAdmin, DjangoUserAdmin):
         if request.method == "POST" and response.status_code == 302:
             user = self.get_object(request, unquote(id))
             revoke_user_tokens(user)
-            audit_record(actor=request.user, action="user.password_reset_by_admin", target=user)
+            audit_record(actor=request.user, action=Action.USER_PASSWORD_RESET_BY_ADMIN, target=user)
         return response
 
 

@@ -6,6 +6,7 @@ its auth signals are the place to hook in. API logins are audited by accounts.se
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from audit.models import Action
 from audit.services import audit_record
 
 
@@ -16,11 +17,11 @@ def _is_admin(request) -> bool:
 @receiver(user_logged_in, dispatch_uid="accounts.audit_admin_login")
 def audit_admin_login(sender, request, user, **kwargs):
     if _is_admin(request):
-        audit_record(actor=user, action="auth.login", target=user, changes={"via": "admin"})
+        audit_record(actor=user, action=Action.AUTH_LOGIN, target=user, changes={"via": "admin"})
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.audit_admin_login_failed")
 def audit_admin_login_failed(sender, credentials, request=None, **kwargs):
     if _is_admin(request):
         email = str(credentials.get("username") or credentials.get("email") or "")[:254]
-        audit_record(actor=None, action="auth.login_failed", actor_email=email, changes={"via": "admin"})
+        audit_record(actor=None, action=Action.AUTH_LOGIN_FAILED, actor_email=email, changes={"via": "admin"})

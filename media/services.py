@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from audit.models import Action
 from audit.services import audit_record
 from config.errors import Conflict, NotFound, ValidationFailed
 from media.errors import PayloadTooLarge
@@ -250,7 +251,7 @@ def image_delete(*, actor: Any, image: Image) -> None:
         raise NotFound("Image not found.")
     audit_record(
         actor=actor,
-        action="image.delete",
+        action=Action.IMAGE_DELETE,
         target=image,
         changes={"kind": image.kind, "key": image.key, "byte_size": image.byte_size},
     )

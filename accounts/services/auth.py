@@ -15,6 +15,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import User, UserSettings
 from accounts.tokens import TokenPair, issue_token_pair, read_refresh_token
 from accounts.validators import check_location
+from audit.models import Action
 from audit.services import audit_record
 from config.errors import AuthenticationRequired, Conflict, ValidationFailed
 
@@ -52,7 +53,7 @@ def user_register(
     except IntegrityError as exc:  # a concurrent sign-up with the same email won
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
     UserSettings.objects.create(user=user)
-    audit_record(actor=user, action="user.register", target=user)
+    audit_record(actor=user, action=Action.USER_REGISTER, target=user)
     return user, issue_token_pair(user)
 
 
@@ -62,11 +63,11 @@ def auth_login(*, email: str, password: str) -> tuple[User, TokenPair]:
     email = User.objects.normalize_email(email)
     user = authenticate(email=email, password=password)
     if user is None:
-        audit_record(actor=None, action="auth.login_failed", actor_email=email[:254])
+        audit_record(actor=None, action=Action.AUTH_LOGIN_FAILED, actor_email=email[:254])
         raise AuthenticationRequired("Email or password is incorrect.", code="invalid_credentials")
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=dj_timezone.now())
-        audit_record(actor=user, action="auth.login", target=user)
+        audit_record(actor=user, action=Action.AUTH_LOGIN, target=user)
         return user, issue_token_pair(user)
 
 
@@ -104,15 +105,15 @@ def auth_logout(*, raw_refresh: str | None) -> None:
         return
     _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
     if created and outstanding.user is not None:
-        audit_record(actor=outstanding.user, action="auth.logout", target=outstanding.user)
+        audit_record(actor=outstanding.user, action=Action.AUTH_LOGOUT, target=outstanding.user)
 
 
 @transaction.atomic
-def auth_revoke_all(*, actor: User, reason: str = "auth.revoke_all") -> int:
+def auth_revoke_all(*, actor: User) -> int:
     """End every session of `actor`: bump the token version (outstanding access tokens fail on
     their next request) and blacklist every refresh token. Returns how many were blacklisted."""
     revoked = revoke_user_tokens(actor)
-    audit_record(actor=actor, action=reason, target=actor, changes={"refresh_tokens_revoked": revoked})
+    audit_record(actor=actor, action=Action.AUTH_REVOKE_ALL, target=actor, changes={"refresh_tokens_revoked": revoked})
     return revoked
 
 

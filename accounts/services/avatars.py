@@ -12,6 +12,7 @@ from typing import IO
 from django.db import transaction
 
 from accounts.models import User
+from audit.models import Action
 from audit.services import audit_record
 from media.models import Image, ImageKind
 from media.services import KeyBuilder, UploadTicket, image_confirm, image_delete, image_store, image_upload_start
@@ -65,7 +66,7 @@ def avatar_remove(*, actor: User) -> User:
     if user.avatar is not None:
         image_delete(actor=user, image=user.avatar)
         audit_record(
-            actor=user, action="user.avatar_change", target=user, changes={"avatar": [str(user.avatar.uuid), None]}
+            actor=user, action=Action.USER_AVATAR_CHANGE, target=user, changes={"avatar": [str(user.avatar.uuid), None]}
         )
         user.avatar = None
     return user
@@ -86,7 +87,7 @@ def _point_at(*, user: User, image: Image, replaced: Image | None) -> User:
         image_delete(actor=user, image=stray)
     audit_record(
         actor=user,
-        action="user.avatar_change",
+        action=Action.USER_AVATAR_CHANGE,
         target=user,
         changes={"avatar": [str(replaced.uuid) if replaced else None, str(image.uuid)]},
     )

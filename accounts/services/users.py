@@ -12,6 +12,7 @@ from accounts.models import Role, User
 from accounts.services.auth import revoke_user_tokens
 from accounts.tokens import TokenPair, issue_token_pair
 from accounts.validators import check_location
+from audit.models import Action
 from audit.services import audit_record
 from config.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -58,7 +59,7 @@ def user_update_profile(
             raise Conflict(
                 "An account with this email already exists.", code="email_taken", fields={"email": ["Taken."]}
             )
-        audit_record(actor=user, action="user.email_change", target=user, changes={"email": [user.email, email]})
+        audit_record(actor=user, action=Action.USER_EMAIL_CHANGE, target=user, changes={"email": [user.email, email]})
         user.email = email
 
     if new_password:
@@ -75,12 +76,12 @@ def user_update_profile(
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
 
     if profile_changes:
-        audit_record(actor=user, action="user.profile_update", target=user, changes=profile_changes)
+        audit_record(actor=user, action=Action.USER_PROFILE_UPDATE, target=user, changes=profile_changes)
     pair = None
     if new_password:
         revoked = revoke_user_tokens(user)
         audit_record(
-            actor=user, action="user.password_change", target=user, changes={"refresh_tokens_revoked": revoked}
+            actor=user, action=Action.USER_PASSWORD_CHANGE, target=user, changes={"refresh_tokens_revoked": revoked}
         )
         pair = issue_token_pair(user)
     return user, pair
@@ -142,10 +143,10 @@ def user_update_by_admin(
         return user
     user.save()
     if "role" in changes:
-        audit_record(actor=actor, action="user.role_change", target=user, changes={"role": changes["role"]})
+        audit_record(actor=actor, action=Action.USER_ROLE_CHANGE, target=user, changes={"role": changes["role"]})
     other = {k: v for k, v in changes.items() if k != "role"}
     if other:
-        audit_record(actor=actor, action="user.admin_update", target=user, changes=other)
+        audit_record(actor=actor, action=Action.USER_ADMIN_UPDATE, target=user, changes=other)
     if changes.get("is_active") == [True, False]:
         revoke_user_tokens(user)
     return user
