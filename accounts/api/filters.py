@@ -2,11 +2,12 @@ import django_filters
 from django.db.models import Q
 
 from accounts.models import Notification, Role, User
+from config.api.filters import StrictBooleanFilter
 
 
 class UserFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
     manager = django_filters.UUIDFilter(field_name="manager__uuid")
     search = django_filters.CharFilter(method="filter_search", max_length=100, help_text="Part of email or name.")
 
@@ -19,7 +20,7 @@ class UserFilter(django_filters.FilterSet):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="true: only unread.")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="true: only unread.")
     kind = django_filters.CharFilter()
 
     class Meta:

@@ -1,9 +1,14 @@
 """Serializer fields shared by every app."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
+
+# The datetimes the API accepts where it does day and week arithmetic (reports, windows,
+# intervals): inside these bounds a local day or week around a value can never overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 class AwareDateTimeField(serializers.DateTimeField):

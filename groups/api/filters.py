@@ -1,8 +1,7 @@
 import django_filters
 
+from config.api.filters import StrictBooleanFilter
 from groups.models import Group, GroupStatus, Invite, InviteStatus
-
-BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
 
 
 class GroupFilter(django_filters.FilterSet):
@@ -16,8 +15,7 @@ class GroupFilter(django_filters.FilterSet):
 class InviteFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=InviteStatus.choices)
     group = django_filters.UUIDFilter(field_name="group__uuid")
-    received = django_filters.ChoiceFilter(
-        choices=BOOLEAN_CHOICES,
+    received = StrictBooleanFilter(
         method="filter_received",
         help_text="true: only invites to you; false: only those of groups you manage, to others.",
     )
@@ -27,4 +25,4 @@ class InviteFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_received(self, queryset, name, value):
-        return queryset.filter(addressed_to_me=value == "true")
+        return queryset.filter(addressed_to_me=value)

@@ -133,6 +133,16 @@ def test_my_invites_list_pending_first_with_filters(client_for, user, clock):
         assert client.get(f"{INVITES}?{junk}").status_code == 400, junk
 
 
+def test_received_takes_true_or_false_and_refuses_anything_else(client_for, user):
+    mine = InviteFactory(invitee=user, email=user.email)
+    client = client_for(user)
+    assert [i["id"] for i in client.get(f"{INVITES}?received=1").json()["results"]] == [str(mine.uuid)]
+    assert client.get(f"{INVITES}?received=0").json()["count"] == 0
+    refused = client.get(f"{INVITES}?received=maybe")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"received": ["Use true or false."]}
+
+
 def test_invite_list_costs_the_same_queries_for_any_page(client_for, user, django_assert_num_queries):
     for _ in range(6):
         InviteFactory(invitee=user, email=user.email)

@@ -4,20 +4,18 @@ on stored data (overlaps, archived projects, limits) live in the services."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import AwareDateTimeField
+from config.api.fields import EARLIEST, LATEST, AwareDateTimeField
+from config.api.queries import window_query
 from media.selectors import image_url
 from media.storage import SignedUrl
 from tracking.compliance import MAX_REPORT_DAYS
 from tracking.models import LapImage, Project, Session, Task, TimeEntry
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 # The longest manual log, in seconds; the service applies TIME_ENTRY_MAX_HOURS on top.
 MAX_LOG_SECONDS = 7 * 24 * 3600
 
@@ -116,33 +114,13 @@ class ComplianceViolationPageOutput(serializers.Serializer):
     results = ComplianceViolationOutput(many=True)
 
 
-def _window_query(name: str, *, max_days: int | None = None, **extra) -> type[serializers.Serializer]:
-    """A query serializer for a `from`/`to` window (`from` is a Python keyword, hence type()).
-    `to` must come after `from`, and at most `max_days` later when given."""
-
-    def validate(self, attrs):
-        if attrs["to"] <= attrs["from"]:
-            raise serializers.ValidationError({"to": ["Must be after `from`."]})
-        if max_days is not None and attrs["to"] - attrs["from"] > timedelta(days=max_days):
-            raise serializers.ValidationError({"to": [f"At most {max_days} days after `from`."]})
-        return attrs
-
-    end_help = "Window end (exclusive)" + (f"; at most {max_days} days after `from`." if max_days else ".")
-    fields = {
-        "from": TrackingDateTimeField(help_text="Window start, ISO 8601 with offset or Z."),
-        "to": TrackingDateTimeField(help_text=end_help),
-        **extra,
-        "validate": validate,
-    }
-    return type(name, (serializers.Serializer,), fields)
-
-
-ComplianceQueryInput = _window_query(
+ComplianceQueryInput = window_query(
     "ComplianceQueryInput",
     max_days=MAX_REPORT_DAYS,
+    field_class=TrackingDateTimeField,
     user=serializers.UUIDField(required=False, help_text="Only this user (one you may see)."),
 )
-SessionWindowQueryInput = _window_query("SessionWindowQueryInput")
+SessionWindowQueryInput = window_query("SessionWindowQueryInput", field_class=TrackingDateTimeField)
 
 
 # --- Time entries ---------------------------------------------------------------------------
