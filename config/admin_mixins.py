@@ -3,9 +3,43 @@
 ADMIN accounts are superusers and may do everything. STAFF accounts use the admin as their
 approval console: a ModelAdmin with StaffScopedAdmin lets them see (and, where the subclass
 allows, change) only the rows `staff_queryset` returns, with no Django permission set up by hand.
+
+Changes made in the admin go through the apps' services: actions through `run_service_action`,
+change forms through `ServiceSaveMixin.save_through`; a service's refusal is shown as a message.
 """
 
-from django.contrib import admin
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import admin, messages
+
+from config.errors import ApplicationError
+
+
+def run_service_action(
+    modeladmin: admin.ModelAdmin, request, objects: Iterable[Any], call: Callable[[Any], object], done: str
+) -> None:
+    """Apply a service to each object and report successes and refusals: one error message per
+    refused object, then `"{done}: {count}."` when any succeeded."""
+    succeeded = 0
+    for obj in objects:
+        try:
+            call(obj)
+            succeeded += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+    if succeeded:
+        modeladmin.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
+
+
+class ServiceSaveMixin:
+    """Saves from change forms go through a service; a refusal is shown instead of saved."""
+
+    def save_through(self, request, call: Callable[[], object]) -> None:
+        try:
+            call()
+        except ApplicationError as exc:
+            self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
 
 
 class StaffScopedAdmin(admin.ModelAdmin):

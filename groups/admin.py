@@ -2,10 +2,10 @@
 one change made here, archiving, goes through the same service as the daily expiry job. Members
 and settings are managed by the groups' owners through the API."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
 
-from config.errors import ApplicationError
+from config.admin_mixins import run_service_action
 from groups.models import Group, GroupSession, Invite, Membership
 from groups.services.groups import group_archive
 
@@ -87,15 +87,13 @@ class GroupAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Archive selected groups (members are notified)")
     def archive_groups(self, request, queryset):
-        archived = 0
-        for group in queryset.order_by("pk"):
-            try:
-                group_archive(actor=request.user, group=group)
-                archived += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{group}: {exc.message}", messages.ERROR)
-        if archived:
-            self.message_user(request, f"Archived: {archived}.", messages.SUCCESS)
+        run_service_action(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda group: group_archive(actor=request.user, group=group),
+            "Archived",
+        )
 
 
 @admin.register(Invite)

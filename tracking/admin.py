@@ -3,36 +3,12 @@ the API's rules (overlaps, archived projects, limits, audit) hold here too. STAF
 reports' entries and sessions, read only."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Q
 
-from config.admin_mixins import StaffScopedAdmin
-from config.errors import ApplicationError
+from config.admin_mixins import ServiceSaveMixin, StaffScopedAdmin, run_service_action
 from tracking.models import Project, Session, SessionParticipant, Task, TimeEntry
 from tracking.services import entries, projects, sessions
-
-
-def _run(modeladmin, request, objects, call, done: str) -> None:
-    """Apply a service to each object and report successes and refusals."""
-    succeeded = 0
-    for obj in objects:
-        try:
-            call(obj)
-            succeeded += 1
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-    if succeeded:
-        modeladmin.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
-
-
-class ServiceSaveMixin:
-    """Saves from change forms go through a service; a refusal is shown instead of saved."""
-
-    def save_through(self, request, call) -> None:
-        try:
-            call()
-        except ApplicationError as exc:
-            self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
 
 
 class TaskInline(admin.TabularInline):
@@ -88,7 +64,7 @@ class ProjectAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     @admin.action(description="Archive selected projects")
     def archive(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,
@@ -98,7 +74,7 @@ class ProjectAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     @admin.action(description="Restore selected projects")
     def unarchive(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,
@@ -148,7 +124,7 @@ class TaskAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     @admin.action(description="Archive selected tasks")
     def archive(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,
@@ -158,7 +134,7 @@ class TaskAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     @admin.action(description="Restore selected tasks")
     def unarchive(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,
@@ -215,7 +191,7 @@ class TimeEntryAdmin(ServiceSaveMixin, StaffScopedAdmin):
 
     @admin.action(description="Stop selected running timers", permissions=["change"])
     def stop_timers(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset.filter(end__isnull=True),
@@ -225,7 +201,9 @@ class TimeEntryAdmin(ServiceSaveMixin, StaffScopedAdmin):
 
     @admin.action(description="Delete selected entries", permissions=["delete"])
     def delete_entries(self, request, queryset):
-        _run(self, request, queryset, lambda e: entries.time_entry_delete(actor=request.user, entry=e), "Deleted")
+        run_service_action(
+            self, request, queryset, lambda e: entries.time_entry_delete(actor=request.user, entry=e), "Deleted"
+        )
 
 
 class LapInline(admin.TabularInline):
@@ -290,7 +268,7 @@ class SessionAdmin(ServiceSaveMixin, StaffScopedAdmin):
 
     @admin.action(description="Stop selected sessions", permissions=["change"])
     def stop_sessions(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset.exclude(status="stopped"),
@@ -300,4 +278,6 @@ class SessionAdmin(ServiceSaveMixin, StaffScopedAdmin):
 
     @admin.action(description="Delete selected sessions and their laps", permissions=["delete"])
     def delete_sessions(self, request, queryset):
-        _run(self, request, queryset, lambda s: sessions.session_delete(actor=request.user, session=s), "Deleted")
+        run_service_action(
+            self, request, queryset, lambda s: sessions.session_delete(actor=request.user, session=s), "Deleted"
+        )
