@@ -91,7 +91,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     def member(self, request, id=None, user_id=None):
         membership = self._member(self.get_object(), user_id)
         changes = parse_input(s.MembershipUpdateInput, request.data, partial=True)
-        membership = membership_update(actor=request.user, membership=membership, **changes)
+        membership = membership_update(actor=request.user, membership=membership, changes=changes)
         return Response(s.MembershipOutput(membership).data)
 
     @extend_schema(

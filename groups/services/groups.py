@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
+from config.changes import check_changes
 from config.errors import PermissionDenied, ValidationFailed
 from groups.models import Group, GroupStatus, Invite, InviteStatus, Membership, MembershipRole, Period
 from groups.services.rules import lock_group, notify_activity, notify_members, require_active, require_manager
@@ -65,12 +67,10 @@ def group_create(
 
 
 @transaction.atomic
-def group_update(*, actor: User, group: Group, changes: dict[str, Any], now: datetime | None = None) -> Group:
+def group_update(*, actor: User, group: Group, changes: Mapping[str, Any], now: datetime | None = None) -> Group:
     """Change the group's settings (keys from SETTINGS_FIELDS; `timezone` is the zone's name).
     Owners and admins only; an archived group refuses (409)."""
-    unknown = set(changes) - set(SETTINGS_FIELDS)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
+    check_changes(changes, SETTINGS_FIELDS)
     now = now or timezone.now()
     group = lock_group(group)
     require_manager(group, actor)

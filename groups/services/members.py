@@ -11,6 +11,7 @@ Who may do what:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
+from config.changes import check_changes
 from config.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from groups.models import Group, GroupSession, Membership, MembershipRole
 from groups.services.rules import (
@@ -34,7 +36,7 @@ from groups.services.rules import (
 from tracking.models import SessionParticipant
 from tracking.services.sessions import session_participant_leave
 
-_UNSET: Any = object()
+MEMBERSHIP_UPDATABLE = ("role", "goal_minutes", "muted")
 
 
 def _check_grant(actor_membership: Membership, role: str) -> None:
@@ -97,35 +99,35 @@ def membership_update(
     *,
     actor: User,
     membership: Membership,
-    role: str = _UNSET,
-    goal_minutes: int | None = _UNSET,
-    muted: bool = _UNSET,
+    changes: Mapping[str, Any],
     now: datetime | None = None,
 ) -> Membership:
-    """Change a member's role or personal settings (`goal_minutes` None: the group's goal).
-    Role changes are audited and the member is told; demoting the last owner is a 409."""
+    """Change a member's role or personal settings (keys from MEMBERSHIP_UPDATABLE;
+    `goal_minutes` None: the group's goal). Role changes are audited and the member is told;
+    demoting the last owner is a 409."""
+    check_changes(changes, MEMBERSHIP_UPDATABLE)
     now = now or timezone.now()
     group = lock_group(membership.group)
     target = _locked_target(group, membership)
     actor_membership = require_member(group, actor)
     is_self = target.user_id == actor.pk
-    if muted is not _UNSET and not is_self:
+    if "muted" in changes and not is_self:
         raise PermissionDenied("Only the member themself can mute or unmute the group.")
-    if goal_minutes is not _UNSET and not (is_self or actor_membership.is_manager):
+    if "goal_minutes" in changes and not (is_self or actor_membership.is_manager):
         raise PermissionDenied("Only the member or the group's owners and admins can set a personal goal.")
-    if role is not _UNSET:
-        _check_role_change(actor_membership, target, role)
+    if "role" in changes:
+        _check_role_change(actor_membership, target, changes["role"])
     require_active(group)
 
-    if muted is not _UNSET:
-        target.muted = muted
-    if goal_minutes is not _UNSET:
-        target.goal_minutes = goal_minutes
+    if "muted" in changes:
+        target.muted = changes["muted"]
+    if "goal_minutes" in changes:
+        target.goal_minutes = changes["goal_minutes"]
     old_role = target.role
-    if role is not _UNSET and role != old_role:
+    if "role" in changes and changes["role"] != old_role:
         if old_role == MembershipRole.OWNER and owner_count(group) == 1:
             raise Conflict("This is the group's last owner; make another member an owner first.", code="last_owner")
-        target.role = role
+        target.role = changes["role"]
     target.save()
     if target.role != old_role:
         sync_primary_owner(group)
