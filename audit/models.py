@@ -30,9 +30,11 @@ class Action(models.TextChoices):
     PROJECT_CREATE = "project.create", "project created"
     PROJECT_UPDATE = "project.update", "project changed"
     PROJECT_ARCHIVE = "project.archive", "project archived"
+    PROJECT_UNARCHIVE = "project.unarchive", "project restored"
     TASK_CREATE = "task.create", "task created"
     TASK_UPDATE = "task.update", "task changed"
     TASK_ARCHIVE = "task.archive", "task archived"
+    TASK_UNARCHIVE = "task.unarchive", "task restored"
 
     TIME_ENTRY_CREATE_FOR_USER = "time_entry.create_for_user", "entry written for another user"
     TIME_ENTRY_UPDATE = "time_entry.update", "another user's entry changed"
@@ -57,6 +59,14 @@ class Action(models.TextChoices):
     GROUP_INVITE_CREATE = "group.invite_create", "invite sent"
     GROUP_INVITE_ACCEPT = "group.invite_accept", "invite accepted"
     GROUP_INVITE_DECLINE = "group.invite_decline", "invite declined"
+
+    LEAVE_REQUEST_APPROVE = "leave_request.approve", "leave request approved"
+    LEAVE_REQUEST_REJECT = "leave_request.reject", "leave request rejected"
+    LEAVE_REQUEST_CANCEL = "leave_request.cancel", "another user's leave request cancelled"
+    LEAVE_ALLOCATION = "leave_ledger.allocate", "leave allocated or adjusted"
+    LEAVE_TYPE_CHANGE = "leave_type.change", "leave type created or changed"
+    HOLIDAY_CHANGE = "holiday.change", "company holiday created, changed or deleted"
+    WORK_PATTERN_CHANGE = "work_pattern.change", "another user's work pattern changed"
 
 
 class AuditEvent(models.Model):

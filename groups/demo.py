@@ -11,7 +11,7 @@ from groups.models import Group
 from groups.services.groups import group_create
 from groups.services.members import membership_add
 from groups.services.sessions import group_session_create, group_session_join
-from tracking.services.sessions import session_log_add
+from tracking.services.laps import session_log_add
 
 GROUP_NAME = "Deep work club"
 

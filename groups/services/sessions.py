@@ -16,7 +16,8 @@ from config.errors import Conflict, NotFound
 from groups.models import Group, GroupSession, GroupStatus
 from groups.services.rules import lock_group, require_active, require_member
 from tracking.models import Session, SessionParticipant
-from tracking.services.sessions import session_create, session_participant_join, session_participant_leave
+from tracking.services.participants import session_participant_join, session_participant_leave
+from tracking.services.sessions import session_create
 
 
 @transaction.atomic

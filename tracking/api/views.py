@@ -16,7 +16,7 @@ from tracking.api import serializers as s
 from tracking.api.filters import ProjectFilter, SessionFilter, TaskFilter, TimeEntryFilter
 from tracking.compliance import compliance_violations
 from tracking.models import Project, Session, Task, TimeEntry
-from tracking.services import entries, lap_images, projects, sessions
+from tracking.services import entries, lap_images, laps, participants, projects, sessions
 
 MANAGE_ACTIONS = {"create", "partial_update", "archive", "unarchive"}
 
@@ -210,7 +210,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         if "laps" in data:
             laps = parse_input(s.SessionLapsInput, {"laps": request.data["laps"]})["laps"] if partial else data["laps"]
             data["laps"] = lap_specs(laps)
-        return self._session(sessions.session_update(actor=request.user, session=session, **data))
+        return self._session(sessions.session_update(actor=request.user, session=session, changes=data))
 
     def perform_destroy(self, instance):
         sessions.session_delete(actor=self.request.user, session=instance)
@@ -269,7 +269,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     )
     @action(detail=True, methods=["post"], url_path="clock-in")
     def clock_in(self, request, id=None):
-        response = self._command(sessions.session_clock_in, request)
+        response = self._command(participants.session_clock_in, request)
         response.status_code = status.HTTP_201_CREATED
         return response
 
@@ -280,7 +280,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     )
     @action(detail=True, methods=["post"], url_path="clock-out")
     def clock_out(self, request, id=None):
-        return self._command(sessions.session_clock_out, request)
+        return self._command(participants.session_clock_out, request)
 
     @extend_schema(
         request=s.SessionLogInput,
@@ -291,7 +291,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     def logs(self, request, id=None):
         session = self.get_object()
         data = entry_fields(parse_input(s.SessionLogInput, request.data))
-        lap = sessions.session_log_add(actor=request.user, session=session, **data)
+        lap = laps.session_log_add(actor=request.user, session=session, **data)
         return Response(s.LapOutput(lap).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.SessionParticipantOutput(many=True))

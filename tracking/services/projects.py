@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import Action
 from audit.services import audit_record
 from config.errors import Conflict, PermissionDenied, ValidationFailed
 from tracking.models import Project, Task
@@ -38,7 +39,7 @@ def project_create(*, actor: User, code: str, name: str, color: str = "#607D8B",
             project = Project.objects.create(code=code, name=name, color=color.upper(), billable=billable)
     except IntegrityError as exc:  # a concurrent create with the same code won
         raise _code_taken(code) from exc
-    audit_record(actor=actor, action="project.create", target=project, changes={"code": code, "name": name})
+    audit_record(actor=actor, action=Action.PROJECT_CREATE, target=project, changes={"code": code, "name": name})
     return project
 
 
@@ -69,7 +70,7 @@ def project_update(*, actor: User, project: Project, changes: Mapping[str, Any])
             project.save()
     except IntegrityError as exc:
         raise _code_taken(project.code) from exc
-    audit_record(actor=actor, action="project.update", target=project, changes=diff)
+    audit_record(actor=actor, action=Action.PROJECT_UPDATE, target=project, changes=diff)
     return project
 
 
@@ -84,7 +85,9 @@ def project_set_archived(*, actor: User, project: Project, archived: bool) -> Pr
     )
     project.refresh_from_db()
     if updated:
-        audit_record(actor=actor, action="project.archive" if archived else "project.unarchive", target=project)
+        audit_record(
+            actor=actor, action=Action.PROJECT_ARCHIVE if archived else Action.PROJECT_UNARCHIVE, target=project
+        )
     return project
 
 
@@ -111,7 +114,7 @@ def task_create(*, actor: User, project_id: UUID, name: str) -> Task:
             task = Task.objects.create(project=project, name=name)
     except IntegrityError as exc:
         raise _task_name_taken(name) from exc
-    audit_record(actor=actor, action="task.create", target=task, changes={"project": project.code, "name": name})
+    audit_record(actor=actor, action=Action.TASK_CREATE, target=task, changes={"project": project.code, "name": name})
     return task
 
 
@@ -131,7 +134,7 @@ def task_update(*, actor: User, task: Task, changes: Mapping[str, Any]) -> Task:
             task.save()
     except IntegrityError as exc:
         raise _task_name_taken(name) from exc
-    audit_record(actor=actor, action="task.update", target=task, changes=diff)
+    audit_record(actor=actor, action=Action.TASK_UPDATE, target=task, changes=diff)
     return task
 
 
@@ -143,7 +146,7 @@ def task_set_archived(*, actor: User, task: Task, archived: bool) -> Task:
     )
     task.refresh_from_db()
     if updated:
-        audit_record(actor=actor, action="task.archive" if archived else "task.unarchive", target=task)
+        audit_record(actor=actor, action=Action.TASK_ARCHIVE if archived else Action.TASK_UNARCHIVE, target=task)
     return task
 
 

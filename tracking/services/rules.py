@@ -1,5 +1,5 @@
-"""Checks every write to time entries shares: the lock, the interval rules, overlaps, project and
-task lookup, and turning constraint errors into 409s.
+"""The rules the write gate (gate.py) runs, one function and one message each: the lock, the
+interval, archived projects, running timers and overlaps, and turning constraint errors into 409s.
 
 Lock order, everywhere: the entry owner's user row first, then a session row, then entries. The
 user row lock serializes all writes to one person's time, so a check-then-insert cannot race
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -46,26 +45,27 @@ def check_interval(*, start: datetime, end: datetime | None, now: datetime, runn
     skew = timedelta(seconds=settings.TIME_ENTRY_FUTURE_SKEW_SECONDS)
     longest = timedelta(hours=settings.TIME_ENTRY_MAX_HOURS)
     if start < EARLIEST:
-        _invalid("start_utc", "Must be after 1970-01-01.")
+        invalid("start_utc", "Must be after 1970-01-01.")
     if start > now + skew:
-        _invalid("start_utc", "Cannot be in the future.")
+        invalid("start_utc", "Cannot be in the future.")
     if end is None:
         if not running_allowed:
-            _invalid("end_utc", "This field is required.")
+            invalid("end_utc", "This field is required.")
         if now - start > longest:
-            _invalid(
+            invalid(
                 "start_utc", f"A running entry cannot have started more than {settings.TIME_ENTRY_MAX_HOURS} h ago."
             )
         return
     if end <= start:
-        _invalid("end_utc", "Must be after start_utc.")
+        invalid("end_utc", "Must be after start_utc.")
     if end > now + skew:
-        _invalid("end_utc", "Cannot be in the future.")
+        invalid("end_utc", "Cannot be in the future.")
     if end - start > longest:
-        _invalid("end_utc", f"An entry may last at most {settings.TIME_ENTRY_MAX_HOURS} h.")
+        invalid("end_utc", f"An entry may last at most {settings.TIME_ENTRY_MAX_HOURS} h.")
 
 
-def _invalid(field: str, message: str) -> None:
+def invalid(field: str, message: str) -> None:
+    """A 400 naming `field`, in the one shape every time rule uses."""
     raise ValidationFailed(f"{field}: {message}", fields={field: [message]})
 
 
@@ -74,19 +74,48 @@ def exclusive_flag() -> bool:
     return not settings.TIME_ENTRY_ALLOW_OVERLAP
 
 
-def find_overlap(*, user: User, start: datetime, end: datetime | None, exclude: Iterable[int] = ()) -> TimeEntry | None:
-    """The earliest of `user`'s exclusive entries that overlaps [start, end) (end None = open).
-    Uses the (user, start) index."""
-    entries = TimeEntry.objects.filter(user=user, exclusive=True).filter(Q(end__isnull=True) | Q(end__gt=start))
-    if end is not None:
-        entries = entries.filter(start__lt=end)
-    exclude = list(exclude)
-    if exclude:
-        entries = entries.exclude(pk__in=exclude)
-    return entries.order_by("start", "pk").first()
+def find_running(*, users: Iterable[int], exclude: Iterable[int] = ()) -> TimeEntry | None:
+    """The running entry of any of `users` (by pk), if there is one: the one running-timer query."""
+    return (
+        TimeEntry.objects.filter(user__in=list(users), end__isnull=True)
+        .exclude(pk__in=list(exclude))
+        .select_related("session")
+        .first()
+    )
 
 
-def overlap_conflict(other: TimeEntry) -> Conflict:
+def find_overlap(*, intervals: Sequence[tuple[int, datetime, datetime | None]], exclude: Iterable[int] = ()):
+    """The first stored exclusive entry that overlaps one of `intervals` ((user pk, start, end or
+    None for open), half-open), with the index of that interval; None when nothing overlaps. The
+    one overlap query, whatever the number of intervals (it uses the (user, start) index)."""
+    if not intervals:
+        return None
+    ends = [end for _, _, end in intervals]
+    stored = TimeEntry.objects.filter(user__in={user for user, _, _ in intervals}, exclusive=True).filter(
+        Q(end__isnull=True) | Q(end__gt=min(start for _, start, _ in intervals))
+    )
+    if None not in ends:
+        stored = stored.filter(start__lt=max(ends))
+    for other in stored.exclude(pk__in=list(exclude)).select_related("session").order_by("start", "pk"):
+        for index, (user, start, end) in enumerate(intervals):
+            if (
+                user == other.user_id
+                and (other.end is None or start < other.end)
+                and (end is None or other.start < end)
+            ):
+                return other, index
+    return None
+
+
+def overlap_conflict(other: TimeEntry | None, *, start: datetime | None = None) -> Conflict:
+    """The overlap rule's one message: the stored entry overlapped, or (`other` None) two entries of
+    the same write overlap each other at `start`."""
+    if other is None:
+        return Conflict(
+            f"Two of the entries written overlap each other at {start:%Y-%m-%dT%H:%M:%SZ}.",
+            code="overlap",
+            fields={"start_utc": ["Overlaps another entry of the same write."]},
+        )
     until = f"{other.end:%Y-%m-%dT%H:%M:%SZ}" if other.end else "now (running)"
     return Conflict(
         f"Overlaps entry {other.uuid} ({other.start:%Y-%m-%dT%H:%M:%SZ} to {until}).",
@@ -94,14 +123,6 @@ def overlap_conflict(other: TimeEntry) -> Conflict:
         fields={"start_utc": [f"Overlaps entry {other.uuid}."]},
         extra={"conflicting_entry": str(other.uuid)},
     )
-
-
-def refuse_overlap(*, user: User, start: datetime, end: datetime | None, exclude: Iterable[int] = ()) -> None:
-    if not exclusive_flag():
-        return
-    other = find_overlap(user=user, start=start, end=end, exclude=exclude)
-    if other is not None:
-        raise overlap_conflict(other)
 
 
 def running_conflict(running: TimeEntry) -> Conflict:
@@ -114,7 +135,9 @@ def running_conflict(running: TimeEntry) -> Conflict:
 
 
 @contextmanager
-def constraint_conflicts(*, user: User, intervals: Sequence[Interval] = (), exclude: Iterable[int] = ()) -> Iterator:
+def constraint_conflicts(
+    *, user: User | None, intervals: Sequence[Interval] = (), exclude: Iterable[int] = ()
+) -> Iterator:
     """Run the writes in a savepoint; a constraint the database enforces becomes a 409. Only a
     race past the service's own checks (or a write that skipped them) ends up here."""
     try:
@@ -126,60 +149,18 @@ def constraint_conflicts(*, user: User, intervals: Sequence[Interval] = (), excl
         unique_running = RUNNING_CONSTRAINT in text or "tracking_timeentry.user_id" in text
         if unique_running or (opens_timer and OVERLAP_CONSTRAINT in text):
             # Two racing timers break both rules; the one worth reporting is the running timer.
-            running = TimeEntry.objects.filter(user=user, end__isnull=True).select_related("session").first()
+            running = find_running(users=[user.pk]) if user is not None else None
             if running is not None:
                 raise running_conflict(running) from exc
         if unique_running:
             raise Conflict("A timer is already running. Stop it first.", code="timer_running") from exc
         if OVERLAP_CONSTRAINT in text:
-            for start, end in intervals:
-                other = find_overlap(user=user, start=start, end=end, exclude=exclude)
-                if other is not None:
-                    raise overlap_conflict(other) from exc
+            if user is not None:
+                found = find_overlap(intervals=[(user.pk, start, end) for start, end in intervals], exclude=exclude)
+                if found is not None:
+                    raise overlap_conflict(found[0]) from exc
             raise Conflict("The entry overlaps another entry.", code="overlap") from exc
         raise Conflict("The change conflicts with the current data.", code="conflict") from exc
-
-
-def resolve_project(*, project_id: UUID | None, project_code: str | None) -> Project | None:
-    """The project named by public id or by code (the Logger seed sends `project_code`). An
-    unknown one is a 400 naming the field that was sent."""
-    project = None
-    if project_id is not None:
-        project = Project.objects.filter(uuid=project_id).first()
-        if project is None:
-            _invalid("project", "No project with this id.")
-    if project_code:
-        code = project_code.strip().upper()
-        by_code = Project.objects.filter(code=code).first()
-        if by_code is None:
-            _invalid("project_code", f"No project with code {code}.")
-        if project is not None and by_code.pk != project.pk:
-            _invalid("project_code", "Names a different project than `project`.")
-        project = by_code
-    return project
-
-
-def resolve_task(*, task_id: UUID, project: Project | None) -> tuple[Task, Project]:
-    """The task and its project. Without a project the task's own is used; with one, the task
-    must belong to it."""
-    task = Task.objects.select_related("project").filter(uuid=task_id).first()
-    if task is None:
-        _invalid("task", "No task with this id.")
-    if project is not None and task.project_id != project.pk:
-        _invalid("task", f"Belongs to project {task.project.code}, not {project.code}.")
-    return task, task.project
-
-
-def resolve_project_and_task(
-    *, project_id: UUID | None, project_code: str | None, task_id: UUID | None
-) -> tuple[Project | None, Task | None]:
-    """What a new entry is booked on: the project by id or code, and the task if one is given
-    (a task alone brings its project; with both, the task must belong to the project)."""
-    project = resolve_project(project_id=project_id, project_code=project_code)
-    if task_id is None:
-        return project, None
-    task, project = resolve_task(task_id=task_id, project=project)
-    return project, task
 
 
 def check_usable(*, project: Project | None, task: Task | None) -> None:

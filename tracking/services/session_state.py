@@ -8,8 +8,17 @@ from datetime import datetime
 
 from django.db.models import Count, Max, Min, Q
 
+from accounts.models import User
 from tracking.hooks import session_write_guard
 from tracking.models import Session, SessionStatus
+from tracking.services.rules import lock_user
+
+
+def lock_session(session: Session, user: User | None = None) -> Session:
+    """Lock `user`'s row (default: the owner's), then the session's, in the house lock order, and
+    return the session reloaded with its owner."""
+    lock_user(user or session.owner)
+    return Session.objects.select_for_update().select_related("owner").get(pk=session.pk)
 
 
 def run_session_write_guards(session: Session) -> None:

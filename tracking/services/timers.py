@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services.notifications import notification_send
+from audit.models import Action
 from audit.services import audit_record
 from tracking.compliance import user_zone
 from tracking.models import Session, TimeEntry
+from tracking.services.gate import EntryDraft, entries_write
 from tracking.services.rules import lock_user
-from tracking.services.session_state import session_sync
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +54,13 @@ def _stop_one(pk: int, *, cap: timedelta, now: datetime) -> int:
     if entry.session_id is not None:
         # Lock order: user, session, entry (the session's owner closes laps under its lock).
         entry.session = Session.objects.select_for_update().get(pk=entry.session_id)
+    if not TimeEntry.objects.filter(pk=pk, end__isnull=True).exists():
+        return 0  # stopped meanwhile, by the user or by another run (both hold the same lock)
     end = entry.start + cap
-    if not TimeEntry.objects.filter(pk=pk, end__isnull=True).update(end=end, updated_at=now):
-        return 0  # stopped meanwhile, by the user or by another run
-    entry.end = end
-    if entry.session_id is not None:
-        session_sync(entry.session, now=now)
+    entries_write(
+        put=[EntryDraft(user=entry.user, start=entry.start, end=end, entry=entry, session=entry.session, closing=True)],
+        now=now,
+    )
     zone = user_zone(entry.user)
     hours = cap.total_seconds() / 3600
     notification_send(
@@ -78,7 +80,7 @@ def _stop_one(pk: int, *, cap: timedelta, now: datetime) -> int:
     )
     audit_record(
         actor=None,
-        action="time_entry.auto_stop",
+        action=Action.TIME_ENTRY_AUTO_STOP,
         target=entry,
         changes={"user": entry.user.email, "end": end.isoformat(), "cap_hours": hours},
         now=now,

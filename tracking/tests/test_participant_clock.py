@@ -7,7 +7,7 @@ from accounts.tests.factories import UserFactory
 from config.errors import Conflict
 from tracking.hooks import session_write_guard
 from tracking.models import SessionStatus, TimeEntry
-from tracking.services.sessions import session_participant_join, session_participant_leave
+from tracking.services.participants import session_participant_join, session_participant_leave
 from tracking.tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db

@@ -327,7 +327,7 @@ def test_admin_changes_to_someone_elses_session_are_audited(client_for, user, ad
 
 
 def test_participants_see_and_log_into_a_session_but_do_not_command_it(client_for, user, other_user):
-    from tracking.services.sessions import session_participant_join, session_participant_leave
+    from tracking.services.participants import session_participant_join, session_participant_leave
 
     session = SessionFactory(owner=user)
     session_participant_join(actor=other_user, session=session, user=other_user)
@@ -448,7 +448,7 @@ def test_session_lists_cost_the_same_queries_for_any_page(client_for, user, djan
 
 
 def test_participants_list_costs_the_same_queries_for_any_page(client_for, user, django_assert_num_queries):
-    from tracking.services.sessions import session_participant_join
+    from tracking.services.participants import session_participant_join
 
     session = SessionFactory(owner=user)
     for member in UserFactory.create_batch(6):
