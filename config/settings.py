@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "accounts",
     "tracking",
     "groups",
+    "leave",
 ]
 
 MIDDLEWARE = [
@@ -452,5 +453,23 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         # Other apps' `status` and `role` fields share those names; each choice set gets its own.
         "SessionStatusEnum": "tracking.models.SessionStatus",
         "RoleEnum": "accounts.models.Role",
+    }
+)
+
+# --- Leave and holidays ---------------------------------------------------------------------
+# Hours worked Monday..Sunday by anyone without a work pattern of their own (0 = not a working day).
+LEAVE_DEFAULT_WEEK_HOURS = [float(h) for h in env_list("LEAVE_DEFAULT_WEEK_HOURS", ["8", "8", "8", "8", "8", "0", "0"])]
+if len(LEAVE_DEFAULT_WEEK_HOURS) != 7 or not all(0 <= h <= 24 for h in LEAVE_DEFAULT_WEEK_HOURS):
+    raise ImproperlyConfigured("LEAVE_DEFAULT_WEEK_HOURS must be seven hour counts (0-24), Monday first.")
+# Longest leave request, and widest holiday/calendar window, in calendar days.
+LEAVE_MAX_REQUEST_DAYS = env_int("LEAVE_MAX_REQUEST_DAYS", 366)
+LEAVE_MAX_WINDOW_DAYS = env_int("LEAVE_MAX_WINDOW_DAYS", 731)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "LeaveRequestStatusEnum": "leave.models.RequestStatus",
+        "LeaveLedgerKindEnum": "leave.models.LedgerKind",
+        "LeaveAccrualEnum": "leave.models.Accrual",
+        "LeaveStartHalfEnum": "leave.models.StartHalf",
+        "LeaveEndHalfEnum": "leave.models.EndHalf",
     }
 )
