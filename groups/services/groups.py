@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import Action
 from audit.services import audit_record
 from config.changes import check_changes
 from config.errors import PermissionDenied, ValidationFailed
@@ -77,10 +78,22 @@ def group_update(*, actor: User, group: Group, changes: Mapping[str, Any], now: 
     require_active(group)
     if "ends_on" in changes or "timezone" in changes:
         _check_ends_on(changes.get("ends_on", group.ends_on), changes.get("timezone", group.timezone), now)
+    changed = {
+        name: [_audit_value(getattr(group, name)), _audit_value(value)]
+        for name, value in changes.items()
+        if getattr(group, name) != value
+    }
     for name, value in changes.items():
         setattr(group, name, value)
     group.save()
+    if changed:
+        audit_record(actor=actor, action=Action.GROUP_UPDATE, target=group, changes=changed, now=now)
     return group
+
+
+def _audit_value(value: Any) -> Any:
+    """A setting as the audit row's JSON holds it (a date as ISO 8601)."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @transaction.atomic
@@ -130,7 +143,7 @@ def group_clone(
     )
     audit_record(
         actor=actor,
-        action="group.clone",
+        action=Action.GROUP_CLONE,
         target=clone,
         changes={"source": str(source.uuid), "members": len(members)},
         now=now,
@@ -159,7 +172,7 @@ def _archive_now(group: Group, *, actor: User | None, now: datetime, reason: str
     )
     audit_record(
         actor=actor,
-        action="group.archive",
+        action=Action.GROUP_ARCHIVE,
         target=group,
         changes={"reason": reason.strip() or "manual", "invites_expired": expired},
         now=now,

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import Action
+from audit.services import audit_record
 from config.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from groups.models import Group, Invite, InviteStatus, Membership, MembershipRole
 from groups.services.rules import (
@@ -84,6 +86,7 @@ def invite_create(
             )
     except IntegrityError as exc:
         raise Conflict(f"{address} already has a pending invite to this group.", code="invite_pending") from exc
+    audit_record(actor=actor, action=Action.GROUP_INVITE_CREATE, target=invite, changes={"email": address}, now=now)
     if user is not None:
         notify_member(
             user=user,
@@ -124,8 +127,7 @@ def invite_accept(*, actor: User, invite: Invite, now: datetime | None = None) -
     Membership.objects.get_or_create(
         group=group, user=actor, defaults={"role": MembershipRole.MEMBER, "joined_at": now}
     )
-    invite.invitee, invite.status, invite.responded_at = actor, InviteStatus.ACCEPTED, now
-    invite.save(update_fields=["invitee", "status", "responded_at"])
+    _answer(invite, actor=actor, status=InviteStatus.ACCEPTED, action=Action.GROUP_INVITE_ACCEPT, now=now)
     _tell_inviter(invite, actor, "accepted")
     return invite
 
@@ -138,8 +140,7 @@ def invite_decline(*, actor: User, invite: Invite, now: datetime | None = None) 
     group, invite = _locked_invite(invite)
     if is_addressed_to(invite, actor):
         _check_pending(invite, now)
-        invite.invitee, invite.status, invite.responded_at = actor, InviteStatus.DECLINED, now
-        invite.save(update_fields=["invitee", "status", "responded_at"])
+        _answer(invite, actor=actor, status=InviteStatus.DECLINED, action=Action.GROUP_INVITE_DECLINE, now=now)
         _tell_inviter(invite, actor, "declined")
         return invite
     manager = membership_of(group, actor)
@@ -147,8 +148,7 @@ def invite_decline(*, actor: User, invite: Invite, now: datetime | None = None) 
         raise NotFound("Invite not found.")
     require_manager(group, actor)
     _check_pending(invite, now)
-    invite.status, invite.responded_at = InviteStatus.REVOKED, now
-    invite.save(update_fields=["status", "responded_at"])
+    _answer(invite, actor=actor, status=InviteStatus.REVOKED, action=Action.GROUP_INVITE_DECLINE, now=now)
     if invite.invitee is not None:
         notify_member(
             user=invite.invitee,
@@ -158,6 +158,23 @@ def invite_decline(*, actor: User, invite: Invite, now: datetime | None = None) 
             invite=str(invite.uuid),
         )
     return invite
+
+
+def _answer(invite: Invite, *, actor: User, status: str, action: Action, now: datetime) -> None:
+    """Close a pending invite with `status` and audit it. The person invited answering also
+    binds the invite to their account; a manager revoking it leaves `invitee` as it was."""
+    old_status = invite.status
+    invite.status, invite.responded_at = status, now
+    if status != InviteStatus.REVOKED:
+        invite.invitee = actor
+    invite.save(update_fields=["invitee", "status", "responded_at"])
+    audit_record(
+        actor=actor,
+        action=action,
+        target=invite,
+        changes={"email": invite.email, "status": [old_status, status]},
+        now=now,
+    )
 
 
 def _tell_inviter(invite: Invite, invitee: User, answer: str) -> None:

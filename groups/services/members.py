@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import Action
 from audit.services import audit_record
 from config.changes import check_changes
 from config.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -65,6 +66,13 @@ def membership_add(
             membership = Membership.objects.create(group=group, user=user, role=role, joined_at=now)
     except IntegrityError as exc:
         raise Conflict(f"{user.email} is already a member of this group.", code="already_member") from exc
+    audit_record(
+        actor=actor,
+        action=Action.GROUP_MEMBER_ADD,
+        target=group,
+        changes={"user": user.email, "role": role},
+        now=now,
+    )
     notify_member(
         user=user,
         group=group,
@@ -133,7 +141,7 @@ def membership_update(
         sync_primary_owner(group)
         audit_record(
             actor=actor,
-            action="group.member_role_change",
+            action=Action.GROUP_MEMBER_ROLE_CHANGE,
             target=group,
             changes={"user": target.user.email, "role": [old_role, target.role]},
             now=now,
@@ -173,7 +181,7 @@ def membership_remove(*, actor: User, membership: Membership, now: datetime | No
     _leave_group_sessions(group, target.user, now=now)
     audit_record(
         actor=actor,
-        action="group.member_leave" if leaving else "group.member_remove",
+        action=Action.GROUP_MEMBER_LEAVE if leaving else Action.GROUP_MEMBER_REMOVE,
         target=group,
         changes={"user": target.user.email, "role": target.role},
         now=now,
