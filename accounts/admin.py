@@ -1,20 +1,20 @@
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Notification, User, UserSettings
-from accounts.services.auth import revoke_user_tokens
-from accounts.services.users import user_update_by_admin
-from audit.models import Action
-from audit.services import audit_record
-from config.admin_mixins import StaffScopedAdmin
-from config.errors import ApplicationError
-
-# Changed through the same service the API uses, so audit rows, token revocation and the
-# last-ADMIN rule apply here too.
-SERVICE_FIELDS = ("role", "manager", "is_active", "display_name")
+from accounts.services.users import (
+    manager_check,
+    user_create_by_admin,
+    user_password_reset_by_admin,
+    user_update_by_admin,
+)
+from config.admin_mixins import ServiceSaveMixin, StaffScopedAdmin
+from config.errors import ValidationFailed
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -24,6 +24,17 @@ class UserCreateForm(AdminUserCreationForm):
 
     def clean_email(self):
         return User.objects.normalize_email(self.cleaned_data["email"])
+
+    def clean_manager(self):
+        # The add view cannot show a service's refusal once it saves, so the service's rule on
+        # managers is asked here, where the form can still show it.
+        manager = self.cleaned_data.get("manager")
+        if manager is not None:
+            try:
+                manager_check(user=None, manager=manager)
+            except ValidationFailed as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return manager
 
 
 class UserEditForm(UserChangeForm):
@@ -42,7 +53,7 @@ class UserSettingsInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(StaffScopedAdmin, DjangoUserAdmin):
+class UserAdmin(ServiceSaveMixin, StaffScopedAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreateForm
     ordering = ["email"]
@@ -76,29 +87,32 @@ class UserAdmin(StaffScopedAdmin, DjangoUserAdmin):
         return self.inlines if obj is not None else []
 
     def save_model(self, request, obj, form, change):
+        """Creation and changes go through the account services (audit rows, token revocation,
+        the last-ADMIN rule); the password has its own view."""
         if not change:
-            obj.apply_role(obj.role)
-            super().save_model(request, obj, form, change)
-            UserSettings.objects.get_or_create(user=obj)
-            audit_record(actor=request.user, action=Action.USER_CREATE, target=obj, changes={"role": obj.role})
-            return
-        plain = [name for name in form.changed_data if name not in SERVICE_FIELDS and name != "password"]
-        if plain:
-            obj.save(update_fields=plain)
-        managed = {name: form.cleaned_data[name] for name in SERVICE_FIELDS if name in form.changed_data}
-        if managed:
-            try:
-                user_update_by_admin(actor=request.user, user=obj, **managed)
-            except ApplicationError as exc:
-                self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
+            data = form.cleaned_data
+            created = user_create_by_admin(
+                actor=request.user,
+                email=data["email"],
+                password=data.get("password1") if data.get("set_usable_password", True) else None,
+                display_name=data.get("display_name", ""),
+                role=data["role"],
+                manager=data.get("manager"),
+            )
+            obj.pk = created.pk
             obj.refresh_from_db()
+            return
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "password"}
+        if changes:
+            self.save_through(request, lambda: user_update_by_admin(actor=request.user, user=obj, changes=changes))
+        obj.refresh_from_db()
 
     def user_change_password(self, request, id, form_url=""):
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            user = self.get_object(request, unquote(id))
-            revoke_user_tokens(user)
-            audit_record(actor=request.user, action=Action.USER_PASSWORD_RESET_BY_ADMIN, target=user)
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            # Success redirects to the change page; a conflicting submission back to this one.
+            if request.method == "POST" and response.status_code == 302 and response.url != request.get_full_path():
+                user_password_reset_by_admin(actor=request.user, user=self.get_object(request, unquote(id)))
         return response
 
 

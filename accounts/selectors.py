@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import Notification, Role, User
+from config.errors import ValidationFailed
 
 
 def user_list(*, actor: User) -> QuerySet[User]:
@@ -14,6 +17,15 @@ def user_list(*, actor: User) -> QuerySet[User]:
     if actor.role == Role.STAFF:
         return users.filter(Q(manager=actor) | Q(pk=actor.pk))
     return users.filter(pk=actor.pk)
+
+
+def user_by_id(*, id: UUID, field: str) -> User:
+    """The account with public id `id`, named in the input field `field` (a manager to set);
+    a 400 on that field when there is none."""
+    user = User.objects.filter(uuid=id).first()
+    if user is None:
+        raise ValidationFailed("No user with this id.", fields={field: ["No user with this id."]})
+    return user
 
 
 def notification_list(*, actor: User, unread: bool | None = None) -> QuerySet[Notification]:

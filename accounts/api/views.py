@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -11,17 +13,17 @@ from accounts.api.cookies import clear_auth_cookies, set_auth_cookies
 from accounts.api.filters import NotificationFilter, UserFilter
 from accounts.models import Notification, User
 from accounts.permissions import IsAdminRole, IsStaffOrAdmin
-from accounts.selectors import notification_list, user_list
+from accounts.selectors import notification_list, user_by_id, user_list
 from accounts.services.auth import auth_login, auth_logout, auth_revoke_all, token_refresh, user_register
 from accounts.services.avatars import avatar_confirm, avatar_remove, avatar_upload, avatar_upload_start
 from accounts.services.notifications import notification_mark_all_read, notification_mark_read
 from accounts.services.settings import user_settings_get, user_settings_update
 from accounts.services.users import user_update_by_admin, user_update_profile
-from accounts.tokens import TokenPair, verified_claims
+from accounts.tokens import TokenPair
 from config.api.authentication import REFRESH_COOKIE, check_double_submit
 from config.api.ratelimit import limit_by_account, limit_by_ip
 from config.api.views import ApiView, ScopedViewSet, parse_input
-from config.errors import AuthenticationRequired, ValidationFailed
+from config.errors import AuthenticationRequired
 from media.services import upload_body_check
 
 
@@ -109,14 +111,16 @@ class RefreshView(AuthEndpoint):
         raw, by_cookie = refresh_token_from(request, parse_input(s.RefreshInput, request.data))
         if not raw:
             raise AuthenticationRequired("Send refresh_token in the body or the refresh_token cookie.")
-        claims = verified_claims(raw)
-        if claims is None:
-            raise AuthenticationRequired("Refresh token is not valid or has expired.", code="token_not_valid")
-        if by_cookie:
-            check_double_submit(request, claims)
-        limit_by_account(request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_ACCOUNT, account=claims.get("sub"))
-        user, pair = token_refresh(raw_refresh=raw)
-        return token_response(user, pair)
+
+        def check(claims):
+            if by_cookie:
+                check_double_submit(request, claims)
+            limit_by_account(
+                request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_ACCOUNT, account=claims.get("sub")
+            )
+
+        refreshed = token_refresh(raw_refresh=raw, check_claims=check)
+        return token_response(refreshed.user, refreshed.pair)
 
 
 class LogoutView(AuthEndpoint):
@@ -128,10 +132,7 @@ class LogoutView(AuthEndpoint):
     )
     def post(self, request):
         raw, by_cookie = refresh_token_from(request, parse_input(s.RefreshInput, request.data))
-        claims = verified_claims(raw) if raw else None
-        if by_cookie and claims is not None:
-            check_double_submit(request, claims)
-        auth_logout(raw_refresh=raw)
+        auth_logout(raw_refresh=raw, check_claims=partial(check_double_submit, request) if by_cookie else None)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_auth_cookies(response)
         return response
@@ -166,14 +167,9 @@ class MeView(ApiView):
         "every other session and returns fresh tokens (also set as cookies).",
     )
     def patch(self, request):
-        data = dict(parse_input(s.MeUpdateInput, request.data))
-        user, pair = user_update_profile(
-            actor=request.user,
-            email=data.pop("email", None),
-            new_password=data.pop("new_password", None),
-            current_password=data.pop("current_password", None),
-            changes=data,
-        )
+        changes = dict(parse_input(s.MeUpdateInput, request.data))
+        current_password = changes.pop("current_password", None)
+        user, pair = user_update_profile(actor=request.user, changes=changes, current_password=current_password)
         response = Response({"user": s.UserOutput(user).data, "tokens": token_body(user, pair) if pair else None})
         if pair:
             set_auth_cookies(response, pair)
@@ -282,16 +278,10 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @extend_schema(request=s.UserAdminUpdateInput, responses=s.UserOutput)
     def partial_update(self, request, id=None):
         user = self.get_object()
-        data = dict(parse_input(s.UserAdminUpdateInput, request.data))
-        if "manager" in data and data["manager"] is not None:
-            data["manager"] = self._manager(data["manager"])
-        return Response(s.UserOutput(user_update_by_admin(actor=request.user, user=user, **data)).data)
-
-    def _manager(self, manager_id):
-        manager = User.objects.filter(uuid=manager_id).first()
-        if manager is None:
-            raise ValidationFailed("No user with this id.", fields={"manager": ["No user with this id."]})
-        return manager
+        changes = dict(parse_input(s.UserAdminUpdateInput, request.data))
+        if changes.get("manager") is not None:
+            changes["manager"] = user_by_id(id=changes["manager"], field="manager")
+        return Response(s.UserOutput(user_update_by_admin(actor=request.user, user=user, changes=changes)).data)
 
 
 @extend_schema(tags=["notifications"])

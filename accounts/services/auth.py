@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone as dj_timezone
-from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User, UserSettings
-from accounts.tokens import TokenPair, issue_token_pair, read_refresh_token
+from accounts.tokens import TokenPair, issue_token_pair, verified_claims
 from accounts.validators import check_location
 from audit.models import Action
 from audit.services import audit_record
@@ -71,15 +74,33 @@ def auth_login(*, email: str, password: str) -> tuple[User, TokenPair]:
         return user, issue_token_pair(user)
 
 
+@dataclass(frozen=True)
+class TokenRefresh:
+    """A rotated refresh token: whose it was, the new pair, and the claims of the old one."""
+
+    user: User
+    pair: TokenPair
+    claims: dict[str, Any]
+
+
+ClaimsCheck = Callable[[dict[str, Any]], None]
+
+
 @transaction.atomic
-def token_refresh(*, raw_refresh: str) -> tuple[User, TokenPair]:
+def token_refresh(*, raw_refresh: str, check_claims: ClaimsCheck | None = None) -> TokenRefresh:
     """Rotate a refresh token: blacklist it and issue a new pair.
 
-    The blacklist row is the lock: its one-to-one column is unique, so of N concurrent calls
-    with the same token exactly one inserts it and the others get 401."""
-    token = _valid_refresh_token(raw_refresh)
-    user = _token_user(token)
-    outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).first()
+    The token is decoded once. `check_claims(claims)` runs right after, before any query: the
+    API checks the CSRF double submit and the per-account rate limit there, and what it raises
+    stops the rotation. The blacklist row is the lock: its one-to-one column is unique, so of N
+    concurrent calls with the same token exactly one inserts it and the others get 401."""
+    claims = _verified_claims(raw_refresh)
+    if check_claims is not None:
+        check_claims(claims)
+    outstanding = _outstanding(claims)
+    if outstanding is not None and BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise AuthenticationRequired("Refresh token has already been used.", code="token_not_valid")
+    user = _token_user(claims)
     if outstanding is None:
         raise AuthenticationRequired("Refresh token is not known.", code="token_not_valid")
     try:
@@ -87,20 +108,20 @@ def token_refresh(*, raw_refresh: str) -> tuple[User, TokenPair]:
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as exc:
         raise AuthenticationRequired("Refresh token has already been used.", code="token_not_valid") from exc
-    return user, issue_token_pair(user)
+    return TokenRefresh(user=user, pair=issue_token_pair(user), claims=claims)
 
 
 @transaction.atomic
-def auth_logout(*, raw_refresh: str | None) -> None:
+def auth_logout(*, raw_refresh: str | None, check_claims: ClaimsCheck | None = None) -> None:
     """Blacklist the given refresh token. Logging out twice, or with a token that no longer
-    works, is not an error: there is simply nothing left to revoke."""
-    if not raw_refresh:
+    works, is not an error: there is simply nothing left to revoke. The token is decoded once;
+    `check_claims(claims)` runs before anything is written (the API's CSRF double submit)."""
+    claims = verified_claims(raw_refresh) if raw_refresh else None
+    if claims is None:
         return
-    try:
-        token = read_refresh_token(raw_refresh)
-    except TokenError:
-        return
-    outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).select_related("user").first()
+    if check_claims is not None:
+        check_claims(claims)
+    outstanding = _outstanding(claims)
     if outstanding is None:
         return
     _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
@@ -127,17 +148,24 @@ def revoke_user_tokens(user: User) -> int:
     return len(rows)
 
 
-def _valid_refresh_token(raw: str):
-    try:
-        return read_refresh_token(raw)
-    except TokenError as exc:
-        raise AuthenticationRequired(f"Refresh token is not valid: {exc}", code="token_not_valid") from exc
+def _verified_claims(raw: str) -> dict[str, Any]:
+    claims = verified_claims(raw)
+    if claims is None:
+        raise AuthenticationRequired("Refresh token is not valid or has expired.", code="token_not_valid")
+    return claims
 
 
-def _token_user(token) -> User:
-    user = User.objects.filter(uuid=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
+def _outstanding(claims: dict[str, Any]) -> OutstandingToken | None:
+    jti = claims.get(api_settings.JTI_CLAIM)
+    if not jti:
+        return None
+    return OutstandingToken.objects.filter(jti=jti).select_related("user").first()
+
+
+def _token_user(claims: dict[str, Any]) -> User:
+    user = User.objects.filter(uuid=claims.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise AuthenticationRequired("User not found or inactive.", code="user_inactive")
-    if token.get("ver") != user.token_version:
+    if claims.get("ver") != user.token_version:
         raise AuthenticationRequired("Token has been revoked.", code="token_revoked")
     return user

@@ -1,9 +1,14 @@
-"""The staff console without a browser: sign-in limits and branding."""
+"""The staff console without a browser: sign-in limits, branding, account administration."""
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
 
-from accounts.tests.factories import PASSWORD
+from accounts.models import Role, User, UserSettings
+from accounts.tests.factories import PASSWORD, StaffFactory, UserFactory
+from accounts.tokens import issue_token_pair
+from audit.models import Action, AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +29,145 @@ def test_console_signs_in_and_shows_the_timekeep_name(admin_user):
     response = client.post("/admin/login/?next=/admin/", {"username": admin_user.email, "password": PASSWORD})
     assert response.status_code == 302
     assert "Timekeep staff console" in client.get("/admin/").content.decode()
+
+
+def _console(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _change_form(user, **overrides) -> dict:
+    """What the change form posts for `user` (no settings row, so an empty inline)."""
+    data = {
+        "email": user.email,
+        "display_name": user.display_name,
+        "timezone": user.timezone,
+        "country": user.country,
+        "subdivision": user.subdivision,
+        "role": user.role,
+        "manager": user.manager_id or "",
+        "is_active": "on" if user.is_active else "",
+        "settings-TOTAL_FORMS": "0",
+        "settings-INITIAL_FORMS": "0",
+        "settings-MIN_NUM_FORMS": "0",
+        "settings-MAX_NUM_FORMS": "1",
+        "_save": "Save",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not False}
+
+
+def _add_form(**overrides) -> dict:
+    data = {
+        "email": "New.Person@Example.com",
+        "display_name": "New Person",
+        "role": Role.STAFF,
+        "manager": "",
+        "usable_password": "true",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "_save": "Save",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_creates_an_account_with_settings_and_one_audit_row(admin_user):
+    response = _console(admin_user).post(reverse("admin:accounts_user_add"), _add_form())
+
+    assert response.status_code == 302
+    created = User.objects.get(email="new.person@example.com")
+    assert (created.role, created.is_staff, created.is_superuser) == (Role.STAFF, True, False)
+    assert created.check_password(PASSWORD)
+    assert UserSettings.objects.filter(user=created).exists()
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.target_id) == (Action.USER_CREATE, admin_user, str(created.uuid))
+    assert event.changes == {"role": "STAFF"}
+    assert response.url == reverse("admin:accounts_user_change", args=[created.pk])
+
+
+def test_admin_creates_an_account_without_a_password(admin_user):
+    form = _add_form(usable_password="false", password1="", password2="", role=Role.USER)
+    assert _console(admin_user).post(reverse("admin:accounts_user_add"), form).status_code == 302
+    assert not User.objects.get(email="new.person@example.com").has_usable_password()
+
+
+def test_console_refuses_a_manager_who_is_not_staff(admin_user):
+    plain = UserFactory()
+    response = _console(admin_user).post(reverse("admin:accounts_user_add"), _add_form(manager=plain.pk))
+
+    assert response.status_code == 200
+    assert "A manager must be STAFF or ADMIN." in response.content.decode()
+    assert not User.objects.filter(email="new.person@example.com").exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_admin_changes_role_and_profile_through_the_account_service(admin_user):
+    target = UserFactory()
+    manager = StaffFactory()
+    form = _change_form(target, role=Role.STAFF, timezone="Europe/Berlin", manager=manager.pk)
+
+    response = _console(admin_user).post(reverse("admin:accounts_user_change", args=[target.pk]), form)
+
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.role, target.is_staff, target.timezone, target.manager) == (
+        Role.STAFF,
+        True,
+        "Europe/Berlin",
+        manager,
+    )
+    events = {event.action: event for event in AuditEvent.objects.all()}
+    assert set(events) == {Action.USER_ROLE_CHANGE, Action.USER_ADMIN_UPDATE}
+    assert events[Action.USER_ROLE_CHANGE].changes == {"role": ["USER", "STAFF"]}
+    assert events[Action.USER_ADMIN_UPDATE].changes == {
+        "timezone": ["UTC", "Europe/Berlin"],
+        "manager": [None, manager.email],
+    }
+    assert all(event.actor == admin_user for event in events.values())
+
+
+def test_a_refused_console_change_saves_nothing(admin_user):
+    form = _change_form(admin_user, role=Role.USER, display_name="Renamed")
+
+    response = _console(admin_user).post(reverse("admin:accounts_user_change", args=[admin_user.pk]), form, follow=True)
+
+    assert "Not saved: This is the last active ADMIN" in response.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.role == Role.ADMIN
+    assert admin_user.display_name != "Renamed"
+    assert not AuditEvent.objects.exists()
+
+
+def test_deactivating_in_the_console_ends_the_accounts_sessions(admin_user):
+    target = UserFactory()
+    pair = issue_token_pair(target)
+    form = _change_form(target, is_active=False)
+
+    _console(admin_user).post(reverse("admin:accounts_user_change", args=[target.pk]), form)
+
+    target.refresh_from_db()
+    assert not target.is_active
+    assert APIClient().post("/api/v1/auth/refresh/", {"refresh_token": pair.refresh}).status_code == 401
+    event = AuditEvent.objects.get()
+    assert (event.action, event.changes) == (Action.USER_ADMIN_UPDATE, {"is_active": [True, False]})
+
+
+def test_admin_sets_a_password_and_the_accounts_sessions_end(admin_user):
+    target = UserFactory()
+    pair = issue_token_pair(target)
+    url = reverse("admin:auth_user_password_change", args=[target.pk])
+
+    response = _console(admin_user).post(url, {"password1": "Another-Horse-43", "password2": "Another-Horse-43"})
+
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.check_password("Another-Horse-43")
+    assert APIClient().post("/api/v1/auth/refresh/", {"refresh_token": pair.refresh}).status_code == 401
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.target_id) == (
+        Action.USER_PASSWORD_RESET_BY_ADMIN,
+        admin_user,
+        str(target.uuid),
+    )

@@ -6,6 +6,7 @@ import jwt
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
@@ -295,3 +296,31 @@ def test_anonymous_request_is_401_with_www_authenticate():
 def test_reverse_names_resolve():
     assert reverse("accounts:login") == LOGIN
     assert reverse("accounts:me") == ME
+
+
+@pytest.mark.parametrize("route", [REFRESH, LOGOUT])
+def test_refresh_and_logout_decode_the_token_once(route, user, monkeypatch):
+    pair = issue_token_pair(user)
+    decode = token_backend.decode
+    calls = []
+
+    def counting_decode(*args, **kwargs):
+        calls.append(args)
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(token_backend, "decode", counting_decode)
+    response = APIClient().post(route, {"refresh_token": pair.refresh})
+
+    assert response.status_code in (200, 204)
+    assert len(calls) == 1
+
+
+def test_a_refused_csrf_check_leaves_the_refresh_token_usable(user):
+    pair = issue_token_pair(user)
+    client = APIClient()
+    client.cookies["refresh_token"] = pair.refresh
+    client.cookies["csrf_token"] = pair.csrf
+
+    assert_error(client.post(REFRESH, HTTP_X_CSRF_TOKEN="forged"), 403, "csrf_failed")
+    assert client.post(REFRESH, HTTP_X_CSRF_TOKEN=pair.csrf).status_code == 200
+    assert_error(APIClient().post(REFRESH, {"refresh_token": pair.refresh}), 401, "token_not_valid")
