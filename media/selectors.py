@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 
 from media.models import Image
-from media.storage import SignedUrl, media_storage
+from media.storage import SignedUrl, local_signed_storage, media_storage, storage_errors
 
 
 def image_list(*, actor: Any) -> QuerySet[Image]:
@@ -22,3 +23,13 @@ def image_url(*, image: Image, now: datetime | None = None, expires_in: int | No
     sign one URL per row."""
     seconds = settings.MEDIA_URL_EXPIRE_SECONDS if expires_in is None else expires_in
     return media_storage().signed_url(image.key, expires_in=seconds, now=now)
+
+
+def signed_file_open(*, key: str, query: Mapping[str, str], now: datetime | None = None) -> tuple[IO[bytes], str]:
+    """The object behind a local signed GET link, opened for reading, and its content type.
+    PermissionDenied (403) for a bad or expired signature, NotFound (404) for a bad key or when
+    storage is S3, FileNotFoundError when the object is gone."""
+    storage = local_signed_storage(key)
+    storage.verify("GET", key, query, now=now)
+    with storage_errors():
+        return storage.open(key, "rb"), storage.content_type(key)

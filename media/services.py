@@ -1,5 +1,5 @@
 """Every write to media: store an uploaded image, hand out and confirm presigned uploads,
-delete, sweep orphans.
+receive an upload through a local signed link, delete, sweep orphans.
 
 media knows no domain. The app that owns an image (tracking for lap images, accounts for
 avatars) says where it is stored with a key builder, `key(image, extension) -> str`, called with
@@ -15,7 +15,7 @@ removes once it is older than MEDIA_ORPHAN_MAX_AGE_HOURS.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -35,6 +35,7 @@ from media.models import CONTENT_TYPES, Image, ImageKind
 from media.processing import ProcessedImage, process_image, read_upload
 from media.storage import (
     SignedUrl,
+    local_signed_storage,
     media_storage,
     object_delete,
     object_put,
@@ -256,6 +257,28 @@ def image_delete(*, actor: Any, image: Image) -> None:
         changes={"kind": image.kind, "key": image.key, "byte_size": image.byte_size},
     )
     image.delete()
+
+
+def signed_upload_receive(
+    *,
+    key: str,
+    query: Mapping[str, str],
+    content_type: str,
+    content_length: str | None,
+    body: IO[bytes],
+    now: datetime | None = None,
+) -> None:
+    """Store the body of a PUT to a local signed upload link (the stand-in for an S3 presigned
+    PUT). The signature, expiry, Content-Type and Content-Length are checked before anything is
+    read: PermissionDenied (403) otherwise, NotFound (404) for a bad key or when storage is S3.
+    The body must be exactly the signed length (400 `bad_request`)."""
+    storage = local_signed_storage(key)
+    storage.verify("PUT", key, query, content_type=content_type, content_length=content_length, now=now)
+    length = int(content_length)  # verified equal to the signed length
+    data = body.read(length + 1)
+    if len(data) != length:
+        raise ValidationFailed("The body is not Content-Length bytes long.", code="bad_request")
+    object_put(key, data, content_type=content_type)
 
 
 def media_sweep(*, now: datetime | None = None) -> SweepResult:

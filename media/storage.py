@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from storages.backends.s3 import S3Storage
 
-from config.errors import PermissionDenied
+from config.errors import NotFound, PermissionDenied
 from media.errors import PayloadTooLarge, StorageUnavailable
 
 MAX_KEY_LENGTH = 512
@@ -238,6 +238,19 @@ def media_storage() -> LocalMediaStorage | S3MediaStorage:
         raise ImproperlyConfigured(
             "STORAGES['default'] must be media.storage.LocalMediaStorage or media.storage.S3MediaStorage."
         )
+    return storage
+
+
+def local_signed_storage(key: str) -> LocalMediaStorage:
+    """The local backend, for answering one of its signed links to `key`. NotFound (404) for a
+    key media would never write, and with S3, where the S3 server answers presigned URLs."""
+    storage = media_storage()
+    try:
+        validate_key(key)
+    except ValueError:
+        raise NotFound("Not found.") from None
+    if not isinstance(storage, LocalMediaStorage):
+        raise NotFound("Not found.")
     return storage
 
 

@@ -7,12 +7,11 @@ from rest_framework.response import Response
 
 from config.api.errors import error_response
 from config.api.views import ScopedViewSet
-from config.errors import ApplicationError, NotFound, ValidationFailed
+from config.errors import ApplicationError
 from media.api.serializers import ImageOutput
 from media.models import Image
-from media.selectors import image_list, image_url
-from media.services import image_delete
-from media.storage import LocalMediaStorage, media_storage, object_put, storage_errors, validate_key
+from media.selectors import image_list, image_url, signed_file_open
+from media.services import image_delete, signed_upload_receive
 
 
 @extend_schema(tags=["images"])
@@ -51,42 +50,20 @@ def signed_file(request, key: str):
     """The local backend's stand-in for presigned S3 URLs. Left out of the API schema: clients
     get these URLs from the API and never build them."""
     try:
-        storage = _local_storage(key)
-        storage.verify(
-            request.method,
-            key,
-            request.GET,
-            content_type=request.content_type or "",
-            content_length=request.META.get("CONTENT_LENGTH"),
-        )
         if request.method == "PUT":
-            object_put(key, _body(request), content_type=request.content_type)
+            signed_upload_receive(
+                key=key,
+                query=request.GET,
+                content_type=request.content_type or "",
+                content_length=request.META.get("CONTENT_LENGTH"),
+                body=request,
+            )
             return HttpResponse(status=200)
-        with storage_errors():
-            return _file_response(storage.open(key, "rb"), storage.content_type(key))
+        return _file_response(*signed_file_open(key=key, query=request.GET))
     except FileNotFoundError:
         return error_response(404, "not_found")
     except ApplicationError as exc:
         return error_response(exc.status, exc.code, exc.message)
-
-
-def _local_storage(key: str) -> LocalMediaStorage:
-    storage = media_storage()
-    try:
-        validate_key(key)
-    except ValueError:
-        raise NotFound("Not found.") from None
-    if not isinstance(storage, LocalMediaStorage):
-        raise NotFound("Not found.")  # with S3, the S3 server answers presigned URLs
-    return storage
-
-
-def _body(request) -> bytes:
-    length = int(request.META["CONTENT_LENGTH"])  # verified equal to the signed length
-    data = request.read(length + 1)
-    if len(data) != length:
-        raise ValidationFailed("The body is not Content-Length bytes long.", code="bad_request")
-    return data
 
 
 def _file_response(handle, content_type: str) -> FileResponse:
