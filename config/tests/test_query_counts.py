@@ -1,0 +1,333 @@
+"""Every list and report route costs a fixed number of queries, equal to its checked-in baseline.
+
+The routes come from the URL resolver and the API schema (`config/tests/query_baselines.py` says
+which count), so a route added later is tested without touching this file's test functions: it
+fails until SCENARIOS below says how to fill it and its app's `tests/query_counts.json` holds its
+baseline. For each route the test makes 2 objects the requester can see, calls the route and
+counts the queries, then makes 20 and calls it again: the two counts must be equal, and equal to
+the baseline. `UPDATE_QUERY_BASELINES=1` writes what it measured into the baseline files.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import User, UserSettings
+from accounts.tests.factories import AdminFactory, NotificationFactory, StaffFactory, UserFactory
+from config.testing import bearer_client
+from config.tests.query_baselines import (
+    BASELINE_FILE,
+    UPDATE_ENV,
+    ListRoute,
+    baseline_files,
+    expected_count,
+    list_routes,
+    read_baselines,
+    record_counts,
+    updating,
+    write_baselines,
+)
+from groups.tests.factories import GroupFactory, GroupSessionFactory, InviteFactory, MembershipFactory
+from media.models import Image, ImageKind
+from tracking.models import LapImage, SessionParticipant, TimeEntry
+from tracking.tests.factories import ProjectFactory, SessionFactory, TaskFactory, TimeEntryFactory, at
+
+SIZES = (2, 20)
+WINDOW = {"from": "2025-09-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
+
+
+@dataclass
+class Scenario:
+    """One route's data: who asks, the path parameters and query, and `add(n)`, which makes `n`
+    more objects that the requester sees in the route's collection."""
+
+    requester: User
+    add: Callable[[int], None]
+    kwargs: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+
+
+def _image(owner, kind: str, key: str) -> Image:
+    return Image.objects.create(
+        owner=owner, kind=kind, key=key, content_type="image/png", byte_size=10, width=1, height=1, confirmed=True
+    )
+
+
+def _laps_with_images(session, count: int, day: int = 0) -> None:
+    """`count` more finished laps of the session's owner, each with one image."""
+    done = TimeEntry.objects.filter(session=session).count()
+    for index in range(done, done + count):
+        start = at(day, 0) + timedelta(minutes=30 * index)
+        lap = TimeEntryFactory(user=session.owner, session=session, start=start, end=start + timedelta(minutes=20))
+        key = f"{session.owner.uuid}/{session.uuid}/{lap.uuid}_x.png"
+        LapImage.objects.create(lap=lap, image=_image(session.owner, ImageKind.LAP_IMAGE, key))
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def users() -> Scenario:
+    manager = StaffFactory()
+
+    def add(count):
+        for account in UserFactory.create_batch(count, manager=manager):
+            account.avatar = _image(account, ImageKind.AVATAR, f"avatars/{account.uuid}/a.png")
+            account.save(update_fields=["avatar"])
+
+    return Scenario(AdminFactory(), add)
+
+
+def notifications() -> Scenario:
+    user = UserFactory()
+    return Scenario(user, lambda count: NotificationFactory.create_batch(count, user=user))
+
+
+# --- tracking ---------------------------------------------------------------------------------
+
+
+def projects() -> Scenario:
+    return Scenario(UserFactory(), lambda count: ProjectFactory.create_batch(count))
+
+
+def tasks() -> Scenario:
+    return Scenario(UserFactory(), lambda count: TaskFactory.create_batch(count))
+
+
+def time_entries() -> Scenario:
+    user = UserFactory()
+    task = TaskFactory()
+    session = SessionFactory(owner=user)
+
+    def add(count):
+        TimeEntryFactory.create_batch(count, user=user, project=task.project, task=task, session=session)
+
+    return Scenario(user, add, query=WINDOW)
+
+
+def sessions(**query) -> Callable[[], Scenario]:
+    """Stopped sessions of the requester's, one a day, each with three laps that carry an image."""
+
+    def build() -> Scenario:
+        user = UserFactory()
+        days = iter(range(100))
+
+        def add(count):
+            for day in itertools.islice(days, count):
+                session = SessionFactory(owner=user, status="stopped", started_at=at(day, 0), ended_at=at(day, 2))
+                _laps_with_images(session, 3, day=day)
+
+        return Scenario(user, add, query=query)
+
+    return build
+
+
+def session_laps() -> Scenario:
+    """One session of the requester's whose laps (each with an image) are the collection."""
+    user = UserFactory()
+    session = SessionFactory(owner=user, status="stopped", started_at=at(0, 0), ended_at=at(1, 0))
+    return Scenario(user, lambda count: _laps_with_images(session, count), kwargs={"id": session.uuid})
+
+
+def session_participants() -> Scenario:
+    user = UserFactory()
+    session = SessionFactory(owner=user)
+
+    def add(count):
+        for member in UserFactory.create_batch(count):
+            SessionParticipant.objects.create(session=session, user=member)
+            TimeEntryFactory(user=member, session=session)
+
+    return Scenario(user, add, kwargs={"id": session.uuid})
+
+
+def compliance() -> Scenario:
+    """Each object is one person with one over-long day (a daily-maximum violation)."""
+
+    def add(count):
+        for person in UserFactory.create_batch(count):
+            UserSettings.objects.create(user=person, week_start="sunday")
+            TimeEntryFactory(user=person, start=at(1, 6), end=at(1, 18))
+
+    return Scenario(AdminFactory(), add, query={"from": "2025-09-15T00:00:00Z", "to": "2025-09-22T00:00:00Z"})
+
+
+# --- groups -----------------------------------------------------------------------------------
+
+
+def groups() -> Scenario:
+    user = UserFactory()
+
+    def add(count):
+        for group in GroupFactory.create_batch(count, owner=user):
+            MembershipFactory.create_batch(2, group=group)
+
+    return Scenario(user, add)
+
+
+def group_members() -> Scenario:
+    group = GroupFactory()
+    return Scenario(group.owner, lambda count: MembershipFactory.create_batch(count, group=group), {"id": group.uuid})
+
+
+def group_sessions() -> Scenario:
+    group = GroupFactory()
+    members = [membership.user for membership in MembershipFactory.create_batch(2, group=group)]
+
+    def add(count):
+        for _ in range(count):
+            session = GroupSessionFactory(group=group).session
+            SessionParticipant.objects.bulk_create(SessionParticipant(session=session, user=m) for m in members)
+
+    return Scenario(group.owner, add, {"id": group.uuid})
+
+
+def group_progress() -> Scenario:
+    """Each object is one member with time in the group's session this period."""
+    group = GroupFactory()
+    session = GroupSessionFactory(group=group).session
+
+    def add(count):
+        start = timezone.now() - timedelta(hours=2)
+        for membership in MembershipFactory.create_batch(count, group=group):
+            TimeEntryFactory(user=membership.user, session=session, start=start, end=start + timedelta(minutes=30))
+
+    return Scenario(group.owner, add, {"id": group.uuid})
+
+
+def invites() -> Scenario:
+    user = UserFactory()
+    managed = GroupFactory(owner=user)
+
+    def add(count):
+        received = count // 2
+        InviteFactory.create_batch(received, invitee=user, email=user.email)
+        InviteFactory.create_batch(count - received, group=managed, inviter=user)
+
+    return Scenario(user, add)
+
+
+# How to fill each list route, by URL name. A route the discovery finds must have an entry here.
+SCENARIOS: dict[str, Callable[[], Scenario]] = {
+    "accounts:user-list": users,
+    "accounts:notification-list": notifications,
+    "tracking:project-list": projects,
+    "tracking:task-list": tasks,
+    "tracking:time-entry-list": time_entries,
+    "tracking:session-list": sessions(),
+    "tracking:session-by-date": sessions(**WINDOW),
+    "tracking:session-detail": session_laps,
+    "tracking:session-latest": session_laps,
+    "tracking:session-participants": session_participants,
+    "tracking:compliance": compliance,
+    "groups:group-list": groups,
+    "groups:group-members": group_members,
+    "groups:group-sessions": group_sessions,
+    "groups:group-progress-current": group_progress,
+    "groups:invite-list": invites,
+}
+
+TEST_FILE = "config/tests/test_query_counts.py"
+HOW_TO_RECORD = (
+    f"Run `{UPDATE_ENV}=1 pytest {TEST_FILE}` on SQLite and on PostgreSQL: it writes what it measures into "
+    f"<app>/{BASELINE_FILE}. Check the numbers and commit the file."
+)
+HOW_TO_ADD_SCENARIO = (
+    f"Add an entry for it to SCENARIOS in {TEST_FILE}: a function that makes the requester and returns a "
+    "Scenario whose add(n) makes n more objects that the requester sees in the route's collection. "
+    f"Then record its baseline. {HOW_TO_RECORD}"
+)
+
+
+def _call(client, route: ListRoute, scenario: Scenario, size: int):
+    query = dict(scenario.query)
+    if route.collection == "results":
+        query["page_size"] = 100  # the whole collection on one page
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(route.path.format(**scenario.kwargs), query)
+    assert response.status_code == 200, (route.name, response.status_code, response.content[:500])
+    body = response.json()
+    collection = body[route.collection] if route.collection else body
+    assert len(collection) >= size, (
+        f"{route.name}: the scenario made {size} objects but the response holds {len(collection)}: "
+        "its add(n) must make objects the requester sees"
+    )
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def _sql(queries: list[str]) -> str:
+    return "\n".join(f"  {index}. {sql}" for index, sql in enumerate(queries, 1))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", list_routes(), ids=str)
+def test_list_route_query_count_is_fixed_and_matches_its_baseline(route):
+    if route.name not in SCENARIOS:
+        pytest.fail(f"{route.name} ({route.path}) is a list route without a scenario. {HOW_TO_ADD_SCENARIO}")
+    scenario = SCENARIOS[route.name]()
+    client = bearer_client(scenario.requester)
+    captured, made = {}, 0
+    for size in SIZES:
+        scenario.add(size - made)
+        made = size
+        captured[size] = _call(client, route, scenario, size)
+    counts = {size: len(queries) for size, queries in captured.items()}
+    vendor = connection.vendor
+    small, large = SIZES
+    if updating():
+        record_counts(route, counts, vendor)
+    assert counts[small] == counts[large], (
+        f"{route.name}: {counts[small]} queries for {small} objects but {counts[large]} for {large}; "
+        f"the count must not grow with the collection. Queries for {large}:\n{_sql(captured[large])}"
+    )
+    entry = read_baselines(route.baseline_file).get(route.name)
+    if entry is None:
+        pytest.fail(f"{route.name} has no query-count baseline in {route.baseline_name}. {HOW_TO_RECORD}")
+    for size in SIZES:
+        expected = expected_count(entry.get(str(size)), vendor)
+        assert expected is not None, f"{route.name}: no baseline for {size} objects on {vendor}. {HOW_TO_RECORD}"
+        assert counts[size] <= expected, (
+            f"{route.name} on {vendor} with {size} objects: {counts[size]} queries, the baseline is {expected}. "
+            f"Remove the extra queries, or if they are meant, raise the baseline ({UPDATE_ENV}=1). "
+            f"Queries:\n{_sql(captured[size])}"
+        )
+        assert counts[size] >= expected, (
+            f"{route.name} on {vendor} with {size} objects: {counts[size]} queries, fewer than the baseline "
+            f"{expected}. Lower the baseline in {route.baseline_name} (run with {UPDATE_ENV}=1) so it stays exact."
+        )
+
+
+def test_the_discovery_finds_lists_and_reports_and_skips_single_objects():
+    names = {route.name: route for route in list_routes()}
+    assert names["tracking:time-entry-list"].path == "/api/v1/time-entries/"
+    assert names["tracking:session-participants"].path == "/api/v1/sessions/{id}/participants/"
+    assert names["tracking:compliance"].collection == "results"  # an ApiView report
+    assert names["groups:group-progress-current"].collection == "members"  # a report that is not a page
+    assert names["tracking:session-detail"].collection == "laps"  # a nested collection
+    for single in ("accounts:me", "accounts:settings", "tracking:time-entry-current", "tracking:time-entry-detail"):
+        assert single not in names
+    assert not [name for name in names if name.startswith(("schema", "swagger", "redoc"))]
+
+
+def test_every_scenario_and_baseline_names_a_list_route_of_its_app():
+    routes = {route.name: route for route in list_routes()}
+    gone = sorted(set(SCENARIOS) - set(routes))
+    assert not gone, f"SCENARIOS has entries for routes that are not list routes (any more): {gone}"
+    for path in baseline_files():
+        baselines = read_baselines(path)
+        strays = sorted(name for name in baselines if name not in routes or routes[name].baseline_file != path)
+        if strays and updating():
+            write_baselines(path, {name: entry for name, entry in baselines.items() if name not in strays})
+            continue
+        assert not strays, (
+            f"{path.relative_to(settings.BASE_DIR)} has baselines for routes that are not list routes of its app: "
+            f"{strays}. Remove them, or run with {UPDATE_ENV}=1."
+        )
