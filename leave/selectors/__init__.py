@@ -1,0 +1,1 @@
+"""Reads: what a date range costs (days), balances (balances), requests and the calendar (requests)."""
