@@ -35,7 +35,7 @@ from groups.services.rules import (
     sync_primary_owner,
 )
 from tracking.models import SessionParticipant
-from tracking.services.sessions import session_participant_leave
+from tracking.services.participants import session_participant_leave
 
 MEMBERSHIP_UPDATABLE = ("role", "goal_minutes", "muted")
 
