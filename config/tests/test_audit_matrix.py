@@ -1,0 +1,408 @@
+"""The audit rule over HTTP, across apps: a change made by someone other than the owner of the
+data, and every change of access, writes exactly one audit row naming the actor, the action,
+the target and what changed; people changing their own entries and sessions write none.
+
+Each case arranges its data, then returns the request to make and the row it must write. Only
+rows written by that request count (arranging may call services)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import models
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from accounts.models import Role
+from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
+from accounts.tokens import issue_token_pair
+from audit.models import Action, AuditEvent
+from config.testing import bearer_client
+from groups.models import Invite, MembershipRole
+from groups.tests.factories import GroupFactory, InviteFactory, MembershipFactory
+from tracking.models import TimeEntry
+from tracking.services import sessions
+from tracking.tests.factories import SessionFactory, TimeEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Expected:
+    actor: Any
+    action: Action
+    target: models.Model | Callable[[Any], models.Model]
+    changes: dict | Callable[[Any], dict]
+
+
+@dataclass
+class Case:
+    request: Callable[[], Any]
+    row: Expected | None  # None: the request must write no row
+
+
+def _resolve(value: Any, response) -> Any:
+    """A value, or a function of the response that gives it."""
+    return value(response) if callable(value) else value
+
+
+def _pending_refresh_tokens(user) -> int:
+    return OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True).count()
+
+
+def _running_timer(user) -> TimeEntry:
+    return TimeEntryFactory(user=user, start=timezone.now() - timedelta(hours=1), end=None)
+
+
+# --- accounts: roles, activation, managers, own credentials, sign-in ---------------------------
+
+
+def admin_changes_a_role():
+    admin, target = AdminFactory(), UserFactory()
+    return Case(
+        lambda: bearer_client(admin).patch(f"/api/v1/users/{target.uuid}/", {"role": Role.STAFF}),
+        Expected(admin, Action.USER_ROLE_CHANGE, target, {"role": ["USER", "STAFF"]}),
+    )
+
+
+def admin_deactivates_a_user():
+    admin, target = AdminFactory(), UserFactory()
+    return Case(
+        lambda: bearer_client(admin).patch(f"/api/v1/users/{target.uuid}/", {"is_active": False}),
+        Expected(admin, Action.USER_ADMIN_UPDATE, target, {"is_active": [True, False]}),
+    )
+
+
+def admin_sets_a_manager():
+    admin, target, manager = AdminFactory(), UserFactory(), StaffFactory()
+    return Case(
+        lambda: bearer_client(admin).patch(f"/api/v1/users/{target.uuid}/", {"manager": str(manager.uuid)}),
+        Expected(admin, Action.USER_ADMIN_UPDATE, target, {"manager": [None, manager.email]}),
+    )
+
+
+def user_changes_their_email():
+    user = UserFactory()
+    old = user.email
+    return Case(
+        lambda: bearer_client(user).patch(
+            "/api/v1/auth/me/", {"email": "renamed@example.com", "current_password": PASSWORD}
+        ),
+        Expected(user, Action.USER_EMAIL_CHANGE, user, {"email": [old, "renamed@example.com"]}),
+    )
+
+
+def user_changes_their_password():
+    user = UserFactory()
+    client = bearer_client(user)
+    issue_token_pair(user)  # a second session, ended by the change
+    return Case(
+        lambda: client.patch("/api/v1/auth/me/", {"new_password": "Another-Horse-43", "current_password": PASSWORD}),
+        Expected(user, Action.USER_PASSWORD_CHANGE, user, {"refresh_tokens_revoked": _pending_refresh_tokens(user)}),
+    )
+
+
+def user_signs_in():
+    user = UserFactory()
+    return Case(
+        lambda: bearer_client(user).post("/api/v1/auth/login/", {"email": user.email, "password": PASSWORD}),
+        Expected(user, Action.AUTH_LOGIN, user, {}),
+    )
+
+
+def user_signs_out():
+    user = UserFactory()
+    pair = issue_token_pair(user)
+    return Case(
+        lambda: bearer_client(user).post("/api/v1/auth/logout/", {"refresh_token": pair.refresh}),
+        Expected(user, Action.AUTH_LOGOUT, user, {}),
+    )
+
+
+def user_ends_every_session():
+    user = UserFactory()
+    client = bearer_client(user)
+    issue_token_pair(user)
+    return Case(
+        lambda: client.post("/api/v1/auth/revoke-all/"),
+        Expected(user, Action.AUTH_REVOKE_ALL, user, {"refresh_tokens_revoked": _pending_refresh_tokens(user)}),
+    )
+
+
+# --- groups: settings, members, invites ---------------------------------------------------------
+
+
+def group_admin_changes_settings():
+    group = GroupFactory(name="Readers")
+    manager = MembershipFactory(group=group, role=MembershipRole.ADMIN).user
+    return Case(
+        lambda: bearer_client(manager).patch(f"/api/v1/groups/{group.uuid}/", {"name": "Writers", "goal_minutes": 90}),
+        Expected(manager, Action.GROUP_UPDATE, group, {"name": ["Readers", "Writers"], "goal_minutes": [600, 90]}),
+    )
+
+
+def owner_adds_a_member():
+    group, newcomer = GroupFactory(), UserFactory()
+    return Case(
+        lambda: bearer_client(group.owner).post(f"/api/v1/groups/{group.uuid}/members/", {"user": str(newcomer.uuid)}),
+        Expected(group.owner, Action.GROUP_MEMBER_ADD, group, {"user": newcomer.email, "role": "member"}),
+    )
+
+
+def owner_changes_a_members_role():
+    group = GroupFactory()
+    member = MembershipFactory(group=group).user
+    return Case(
+        lambda: bearer_client(group.owner).patch(
+            f"/api/v1/groups/{group.uuid}/members/{member.uuid}/", {"role": MembershipRole.ADMIN}
+        ),
+        Expected(
+            group.owner, Action.GROUP_MEMBER_ROLE_CHANGE, group, {"user": member.email, "role": ["member", "admin"]}
+        ),
+    )
+
+
+def manager_removes_a_member():
+    group = GroupFactory()
+    manager = MembershipFactory(group=group, role=MembershipRole.ADMIN).user
+    member = MembershipFactory(group=group).user
+    return Case(
+        lambda: bearer_client(manager).delete(f"/api/v1/groups/{group.uuid}/members/{member.uuid}/"),
+        Expected(manager, Action.GROUP_MEMBER_REMOVE, group, {"user": member.email, "role": "member"}),
+    )
+
+
+def owner_invites_someone():
+    group, invitee = GroupFactory(), UserFactory()
+    return Case(
+        lambda: bearer_client(group.owner).post(f"/api/v1/groups/{group.uuid}/invite/", {"user": str(invitee.uuid)}),
+        Expected(
+            group.owner,
+            Action.GROUP_INVITE_CREATE,
+            lambda response: Invite.objects.get(uuid=response.json()["id"]),
+            {"email": invitee.email},
+        ),
+    )
+
+
+def invitee_accepts():
+    invite = InviteFactory()
+    return Case(
+        lambda: bearer_client(invite.invitee).post(f"/api/v1/invites/{invite.uuid}/accept/"),
+        Expected(
+            invite.invitee,
+            Action.GROUP_INVITE_ACCEPT,
+            invite,
+            {"email": invite.email, "status": ["pending", "accepted"]},
+        ),
+    )
+
+
+def invitee_declines():
+    invite = InviteFactory()
+    return Case(
+        lambda: bearer_client(invite.invitee).post(f"/api/v1/invites/{invite.uuid}/decline/"),
+        Expected(
+            invite.invitee,
+            Action.GROUP_INVITE_DECLINE,
+            invite,
+            {"email": invite.email, "status": ["pending", "declined"]},
+        ),
+    )
+
+
+# --- tracking: an ADMIN writing someone else's entries, timers and sessions ---------------------
+
+
+def admin_creates_an_entry_for_someone():
+    admin, owner = AdminFactory(), UserFactory()
+    start = timezone.now() - timedelta(hours=3)
+    payload = {
+        "start_utc": start.isoformat(),
+        "end_utc": (start + timedelta(hours=1)).isoformat(),
+        "activity": "Review",
+        "user": str(owner.uuid),
+    }
+    return Case(
+        lambda: bearer_client(admin).post("/api/v1/time-entries/", payload, format="json"),
+        Expected(
+            admin,
+            Action.TIME_ENTRY_CREATE_FOR_USER,
+            lambda response: TimeEntry.objects.get(uuid=response.json()["id"]),
+            {"user": owner.email},
+        ),
+    )
+
+
+def admin_edits_someones_entry():
+    admin = AdminFactory()
+    entry = TimeEntryFactory(notes="")
+    return Case(
+        lambda: bearer_client(admin).patch(f"/api/v1/time-entries/{entry.uuid}/", {"notes": "Corrected"}),
+        Expected(admin, Action.TIME_ENTRY_UPDATE, entry, {"user": entry.user.email, "notes": ["", "Corrected"]}),
+    )
+
+
+def admin_deletes_someones_entry():
+    admin = AdminFactory()
+    entry = TimeEntryFactory()
+    return Case(
+        lambda: bearer_client(admin).delete(f"/api/v1/time-entries/{entry.uuid}/"),
+        Expected(
+            admin,
+            Action.TIME_ENTRY_DELETE,
+            entry,
+            {"user": entry.user.email, "start": entry.start.isoformat(), "end": entry.end.isoformat()},
+        ),
+    )
+
+
+def admin_stops_someones_timer():
+    admin = AdminFactory()
+    entry = _running_timer(UserFactory())
+
+    def changes(response):
+        entry.refresh_from_db()
+        return {"user": entry.user.email, "end": entry.end.isoformat()}
+
+    return Case(
+        lambda: bearer_client(admin).post(f"/api/v1/time-entries/{entry.uuid}/stop/"),
+        Expected(admin, Action.TIME_ENTRY_STOP, entry, changes),
+    )
+
+
+def _admin_drives_a_session(command: str, before: tuple[str, ...], status: str):
+    def case():
+        admin = AdminFactory()
+        session = SessionFactory()
+        for step in before:
+            getattr(sessions, f"session_{step}")(actor=session.owner, session=session)
+        return Case(
+            lambda: bearer_client(admin).post(f"/api/v1/sessions/{session.uuid}/{command}/"),
+            Expected(admin, Action.SESSION_TRANSITION, session, {"command": command, "status": status}),
+        )
+
+    case.__name__ = f"admin_{command}s_someones_session"
+    return case
+
+
+def admin_deletes_someones_session():
+    admin = AdminFactory()
+    session = SessionFactory()
+    return Case(
+        lambda: bearer_client(admin).delete(f"/api/v1/sessions/{session.uuid}/"),
+        Expected(admin, Action.SESSION_DELETE, session, {"owner": session.owner.email, "laps": 0}),
+    )
+
+
+AUDITED = [
+    admin_changes_a_role,
+    admin_deactivates_a_user,
+    admin_sets_a_manager,
+    user_changes_their_email,
+    user_changes_their_password,
+    user_signs_in,
+    user_signs_out,
+    user_ends_every_session,
+    group_admin_changes_settings,
+    owner_adds_a_member,
+    owner_changes_a_members_role,
+    manager_removes_a_member,
+    owner_invites_someone,
+    invitee_accepts,
+    invitee_declines,
+    admin_creates_an_entry_for_someone,
+    admin_edits_someones_entry,
+    admin_deletes_someones_entry,
+    admin_stops_someones_timer,
+    # The recorded status is the session's status when the command was given.
+    _admin_drives_a_session("start", (), "planned"),
+    _admin_drives_a_session("pause", ("start",), "running"),
+    _admin_drives_a_session("stop", ("start",), "running"),
+    admin_deletes_someones_session,
+]
+
+
+# --- the owner's own data: no row -----------------------------------------------------------------
+
+
+def user_edits_their_entry():
+    entry = TimeEntryFactory()
+    return Case(lambda: bearer_client(entry.user).patch(f"/api/v1/time-entries/{entry.uuid}/", {"notes": "Mine"}), None)
+
+
+def user_deletes_their_entry():
+    entry = TimeEntryFactory()
+    return Case(lambda: bearer_client(entry.user).delete(f"/api/v1/time-entries/{entry.uuid}/"), None)
+
+
+def user_stops_their_timer():
+    entry = _running_timer(UserFactory())
+    return Case(lambda: bearer_client(entry.user).post(f"/api/v1/time-entries/{entry.uuid}/stop/"), None)
+
+
+def user_edits_their_session():
+    session = SessionFactory()
+    url = f"/api/v1/sessions/{session.uuid}/"
+    return Case(lambda: bearer_client(session.owner).patch(url, {"title": "Mine"}), None)
+
+
+def _user_drives_their_session(command: str, before: tuple[str, ...]):
+    def case():
+        session = SessionFactory()
+        for step in before:
+            getattr(sessions, f"session_{step}")(actor=session.owner, session=session)
+        return Case(lambda: bearer_client(session.owner).post(f"/api/v1/sessions/{session.uuid}/{command}/"), None)
+
+    case.__name__ = f"user_{command}s_their_session"
+    return case
+
+
+def user_deletes_their_session():
+    session = SessionFactory()
+    return Case(lambda: bearer_client(session.owner).delete(f"/api/v1/sessions/{session.uuid}/"), None)
+
+
+NOT_AUDITED = [
+    user_edits_their_entry,
+    user_deletes_their_entry,
+    user_stops_their_timer,
+    user_edits_their_session,
+    _user_drives_their_session("start", ()),
+    _user_drives_their_session("pause", ("start",)),
+    _user_drives_their_session("stop", ("start",)),
+    user_deletes_their_session,
+]
+
+
+def _run(arrange) -> tuple[Any, Case, list[AuditEvent]]:
+    case = arrange()
+    last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = case.request()
+    assert response.status_code < 300, response.content
+    return response, case, list(AuditEvent.objects.filter(pk__gt=last).order_by("pk"))
+
+
+@pytest.mark.parametrize("arrange", AUDITED, ids=lambda arrange: arrange.__name__)
+def test_the_action_writes_exactly_one_audit_row(arrange):
+    response, case, rows = _run(arrange)
+    expected = case.row
+
+    assert [row.action for row in rows] == [expected.action]
+    row = rows[0]
+    target = _resolve(expected.target, response)
+    assert row.actor == expected.actor
+    assert row.actor_email == expected.actor.email
+    assert (row.target_type, row.target_id) == (target._meta.label_lower, str(target.uuid))
+    assert row.changes == _resolve(expected.changes, response)
+
+
+@pytest.mark.parametrize("arrange", NOT_AUDITED, ids=lambda arrange: arrange.__name__)
+def test_the_owner_changing_their_own_data_writes_no_audit_row(arrange):
+    _, _, rows = _run(arrange)
+
+    assert rows == []
