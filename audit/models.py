@@ -68,14 +68,6 @@ class Action(models.TextChoices):
     HOLIDAY_CHANGE = "holiday.change", "company holiday created, changed or deleted"
     WORK_PATTERN_CHANGE = "work_pattern.change", "another user's work pattern changed"
 
-    LEAVE_REQUEST_APPROVE = "leave_request.approve", "leave request approved"
-    LEAVE_REQUEST_REJECT = "leave_request.reject", "leave request rejected"
-    LEAVE_REQUEST_CANCEL = "leave_request.cancel", "another user's leave request cancelled"
-    LEAVE_ALLOCATION = "leave_ledger.allocate", "leave allocated or adjusted"
-    LEAVE_TYPE_CHANGE = "leave_type.change", "leave type created or changed"
-    HOLIDAY_CHANGE = "holiday.change", "company holiday created, changed or deleted"
-    WORK_PATTERN_CHANGE = "work_pattern.change", "another user's work pattern changed"
-
 
 class AuditEvent(models.Model):
     """One security-relevant or data-changing action. Rows are only ever inserted (and purged

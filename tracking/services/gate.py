@@ -150,14 +150,11 @@ def entries_write(
             intervals = [interval for _, old, new in rows for interval in (old, new) if interval is not None]
             if intervals:
                 guards.append(stack.enter_context(ComplianceGuard(user=rows[0][0], intervals=intervals, now=now)))
-        first = moving[0] if moving else None
-        stack.enter_context(
-            constraint_conflicts(
-                user=first.user if first else None,
-                intervals=[(d.start, d.end) for d in moving],
-                exclude=keep,
+        if moving:
+            # Only rows that open or move can break a constraint; closes and removals cannot.
+            stack.enter_context(
+                constraint_conflicts(user=moving[0].user, intervals=[(d.start, d.end) for d in moving], exclude=keep)
             )
-        )
         written = _apply(put, remove, now=now, exclusive=exclusive)
     sessions = {s.pk: s for s in sync}
     for draft in put:
@@ -280,7 +277,9 @@ def _apply(put: Sequence[EntryDraft], remove: Sequence[TimeEntry], *, now: datet
     """Delete, update and insert. When several kept rows move at once they are first marked
     non-exclusive, so that moving them past each other cannot trip the exclusion constraint
     halfway through; each gets its flag back with its final times."""
-    if remove:
+    if len(remove) == 1:
+        remove[0].delete()
+    elif remove:
         TimeEntry.objects.filter(pk__in=[e.pk for e in remove]).delete()
     moved_rows = [d.entry.pk for d in put if d.entry is not None and d.moved and not d.closing]
     if len(moved_rows) > 1:

@@ -42,11 +42,12 @@ def lap_open(session: Session, *, user: User, now: datetime) -> None:
     entries_write(put=[EntryDraft(user=user, start=now, end=None, session=session)], now=now, sync=[session])
 
 
-def laps_close(session: Session, *, now: datetime, user: User | None = None, then_open: bool = False) -> None:
+def laps_close(session: Session, *, now: datetime, user: User | None = None, then_open: bool = False) -> int:
     """Close the session's running laps at `now` (only `user`'s, when given); a lap that would end
     where it starts is dropped. With `then_open`, `user`'s next lap opens at `now` in the same
     write. The session row is locked, and every lap writer locks it before touching a lap, so
-    another participant's lap can be closed here without their user row."""
+    another participant's lap can be closed here without their user row. Returns how many laps
+    were running."""
     laps = session.laps.filter(end__isnull=True).select_related("user")
     if user is not None:
         laps = laps.filter(user=user)
@@ -56,9 +57,11 @@ def laps_close(session: Session, *, now: datetime, user: User | None = None, the
             remove.append(lap)
         else:
             put.append(EntryDraft(user=lap.user, start=lap.start, end=now, entry=lap, session=session, closing=True))
+    closed = len(put) + len(remove)
     if then_open:
         put.append(EntryDraft(user=user, start=now, end=None, session=session))
     entries_write(put=put, remove=remove, now=now, sync=[session])
+    return closed
 
 
 def laps_replace(session: Session, specs: Sequence[LapSpec], *, now: datetime) -> None:

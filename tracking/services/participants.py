@@ -47,9 +47,9 @@ def session_clock_out(*, actor: User, session: Session, now: datetime | None = N
     now = now or timezone.now()
     session = lock_session(session, actor)
     run_session_write_guards(session)
-    if not session.laps.filter(user=actor, end__isnull=True).exists():
+    if not laps_close(session, now=now, user=actor):
+        # Nothing was closed; the transaction rolls back the session's sync with the error.
         raise Conflict("You are not clocked in to this session.", code="not_clocked_in")
-    laps_close(session, now=now, user=actor)
     return session
 
 
