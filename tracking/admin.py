@@ -252,7 +252,9 @@ class SessionAdmin(ServiceSaveMixin, StaffScopedAdmin):
     def save_model(self, request, obj, form, change):
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in ("title", "notes")}
         if changes:  # the service reloads the row under its lock
-            self.save_through(request, lambda: sessions.session_update(actor=request.user, session=obj, changes=changes))
+            self.save_through(
+                request, lambda: sessions.session_update(actor=request.user, session=obj, changes=changes)
+            )
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
