@@ -22,3 +22,12 @@ def clock(monkeypatch):
     fixed = Clock(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
     monkeypatch.setattr(timezone, "now", lambda: fixed.now)
     return fixed
+
+
+@pytest.fixture(autouse=True)
+def _default_leave_types(django_db_blocker):
+    """Every leave test starts with the default types, as a fresh install has them."""
+    from leave.tests.factories import ensure_default_leave_types
+
+    with django_db_blocker.unblock():
+        ensure_default_leave_types()

@@ -1,10 +1,18 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import factory
 
 from accounts.tests.factories import UserFactory
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType, LedgerKind, RequestStatus, WorkPattern
+
+
+def ensure_default_leave_types() -> None:
+    """The three types the data migration creates (a transactional test's flush removes them)."""
+    defaults = import_module("leave.migrations.0002_default_leave_types").DEFAULTS
+    for values in defaults:
+        LeaveType.objects.get_or_create(code=values["code"], defaults=values)
 
 
 def vacation() -> LeaveType:
@@ -55,8 +63,9 @@ class LeaveRequestFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     leave_type = factory.LazyFunction(vacation)
-    start_date = date(2027, 3, 1)
-    end_date = date(2027, 3, 1)
+    # A new day for each request, so arranged requests never overlap (PostgreSQL refuses that).
+    start_date = factory.Sequence(lambda n: date(2027, 3, 1) + timedelta(days=n % 250))
+    end_date = factory.LazyAttribute(lambda r: r.start_date)
     days = Decimal("1")
     days_by_year = factory.LazyAttribute(lambda r: {str(r.start_date.year): str(r.days)})
     status = RequestStatus.PENDING

@@ -1,0 +1,13 @@
+"""Hooks leave offers the apps to its right (see config.hooks)."""
+
+from config.hooks import declare
+
+before_approve = declare(
+    "leave.before_approve",
+    "fn(request, *, reassign_or_cancel: bool) runs inside the approval's transaction, after the "
+    "balance check and before the request turns approved (also for types approved when submitted). "
+    "It returns None, a warning (a string, or a dict with `message` and optionally `code`), or a list "
+    "of them; the approval answers with every warning. It raises config.errors.Conflict to block "
+    "the approval. `reassign_or_cancel` is what the approver asked for: scheduling, for instance, "
+    "lists clashing appointments as warnings, or reassigns or cancels them when it is true.",
+)
