@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "tracking",
     "groups",
     "leave",
+    "scheduling",
 ]
 
 MIDDLEWARE = [

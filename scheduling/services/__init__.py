@@ -1,0 +1,1 @@
+"""Writes: services (appointment types), availability, appointments, the leave hook, reminders."""
