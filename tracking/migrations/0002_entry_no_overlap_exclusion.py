@@ -10,6 +10,8 @@ The reverse drops the constraint and leaves the extension, which other apps may 
 
 from django.db import migrations
 
+from config.db import postgresql_only
+
 CREATE = """
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 ALTER TABLE tracking_timeentry ADD CONSTRAINT tracking_entry_no_overlap
@@ -22,17 +24,7 @@ ALTER TABLE tracking_timeentry ADD CONSTRAINT tracking_entry_no_overlap
 DROP = "ALTER TABLE tracking_timeentry DROP CONSTRAINT IF EXISTS tracking_entry_no_overlap;"
 
 
-def add_constraint(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_constraint(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("tracking", "0001_projects_entries_sessions")]
 
-    operations = [migrations.RunPython(add_constraint, drop_constraint)]
+    operations = [postgresql_only(CREATE, DROP)]
