@@ -13,8 +13,18 @@ from django.db import InterfaceError, OperationalError
 
 
 class ApplicationError(Exception):
+    """The base of every error a service raises. A subclass names its HTTP status and default
+    code in its class statement: `class NotFound(ApplicationError, status=404, code="not_found")`."""
+
     status = 400
     code = "invalid"
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(
         self,
@@ -38,44 +48,33 @@ class ApplicationError(Exception):
         return {}
 
 
-class ValidationFailed(ApplicationError):
-    status = 400
-    code = "validation_error"
+class ValidationFailed(ApplicationError, status=400, code="validation_error"):
+    """The input is malformed or names something that does not exist."""
 
 
-class AuthenticationRequired(ApplicationError):
-    status = 401
-    code = "not_authenticated"
+class AuthenticationRequired(ApplicationError, status=401, code="not_authenticated"):
+    """No valid credentials came with the request."""
 
 
-class PermissionDenied(ApplicationError):
-    status = 403
-    code = "permission_denied"
+class PermissionDenied(ApplicationError, status=403, code="permission_denied"):
+    """The caller is known but may not do this."""
 
 
-class NotFound(ApplicationError):
-    status = 404
-    code = "not_found"
+class NotFound(ApplicationError, status=404, code="not_found"):
+    """No such object, or one the caller may not see."""
 
 
-class Conflict(ApplicationError):
+class Conflict(ApplicationError, status=409, code="conflict"):
     """The request is well formed but the current state forbids it (a running timer, an
     archived group, an overlap)."""
 
-    status = 409
-    code = "conflict"
 
-
-class RuleViolation(ApplicationError):
+class RuleViolation(ApplicationError, status=422, code="rule_violation"):
     """A business rule the caller asked to enforce strictly (e.g. working-time limits)."""
 
-    status = 422
-    code = "rule_violation"
 
-
-class ServiceUnavailable(ApplicationError):
-    status = 503
-    code = "service_unavailable"
+class ServiceUnavailable(ApplicationError, status=503, code="service_unavailable"):
+    """A server the request needs is unreachable; the client may retry."""
 
     @property
     def headers(self) -> dict[str, str]:

@@ -4,12 +4,9 @@
 from config.errors import ApplicationError, ServiceUnavailable
 
 
-class PayloadTooLarge(ApplicationError):
-    """The file, or the owner's stored total with it, is over a limit (HTTP 413)."""
-
-    status = 413
-    code = "payload_too_large"
+class PayloadTooLarge(ApplicationError, status=413, code="payload_too_large"):
+    """The file, or the owner's stored total with it, is over a limit."""
 
 
-class StorageUnavailable(ServiceUnavailable):
-    code = "storage_unavailable"
+class StorageUnavailable(ServiceUnavailable, code="storage_unavailable"):
+    """The object storage is unreachable (503, retry)."""

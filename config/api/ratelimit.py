@@ -14,9 +14,8 @@ from config.api.client_ip import client_ip
 from config.errors import ApplicationError, ServiceUnavailable
 
 
-class RateLimited(ApplicationError):
-    status = 429
-    code = "rate_limited"
+class RateLimited(ApplicationError, status=429, code="rate_limited"):
+    """Too many attempts in the window; `retry_after` says when to try again."""
 
 
 def enforce_rate_limit(request, *, group: str, rate: str | None, key: str, value: str | None) -> None:
