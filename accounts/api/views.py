@@ -4,7 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
@@ -21,6 +21,7 @@ from accounts.services.settings import user_settings_get, user_settings_update
 from accounts.services.users import user_update_by_admin, user_update_profile
 from accounts.tokens import TokenPair
 from config.api.authentication import REFRESH_COOKIE, check_double_submit
+from config.api.parsers import JSONParser
 from config.api.ratelimit import limit_by_account, limit_by_ip
 from config.api.views import ApiView, ScopedViewSet, parse_input
 from config.errors import AuthenticationRequired
