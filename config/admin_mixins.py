@@ -5,10 +5,12 @@ approval console: a ModelAdmin with StaffScopedAdmin lets them see (and, where t
 allows, change) only the rows `staff_queryset` returns, with no Django permission set up by hand.
 
 Changes made in the admin go through the apps' services: actions through `run_service_action`,
-change forms through `ServiceSaveMixin.save_through`; a service's refusal is shown as a message.
+change forms through `ServiceSaveMixin.save_through`, deletes through `ServiceDeleteMixin`; a
+service's refusal is shown as a message. Pages that only show use `ReadOnlyAdmin`, and rows listed
+under their parent `ListInline`.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.contrib import admin, messages
@@ -32,6 +34,11 @@ def run_service_action(
         modeladmin.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
 
 
+def form_changes(form, names: Iterable[str]) -> dict[str, Any]:
+    """The cleaned values of the fields among `names` that the form changed."""
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in names}
+
+
 class ServiceSaveMixin:
     """Saves from change forms go through a service; a refusal is shown instead of saved."""
 
@@ -40,6 +47,64 @@ class ServiceSaveMixin:
             call()
         except ApplicationError as exc:
             self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
+
+    def update_through(self, request, obj, changes: Mapping[str, Any], call: Callable[[Mapping], object]) -> None:
+        """Save a change form's `changes` (when there are any) with `call(changes)`, a service that
+        reloads the row under its lock, then reload `obj` for the page the admin shows next."""
+        if changes:
+            self.save_through(request, lambda: call(changes))
+        obj.refresh_from_db()
+
+
+class ServiceDeleteMixin(ServiceSaveMixin):
+    """Deletes go through the subclass's `delete_through(request, obj)`, a service call: one from
+    the delete page, many from an action that calls `delete_each`. Django's bulk "delete
+    selected", which would delete without the service, is not offered."""
+
+    def delete_through(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        self.save_through(request, lambda: self.delete_through(request, obj))
+
+    def delete_each(self, request, queryset) -> None:
+        run_service_action(self, request, queryset, lambda obj: self.delete_through(request, obj), "Deleted")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class ReadOnlyMixin:
+    """Nothing is added, changed or deleted here; the page only shows."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
+
+
+class ListInline(admin.TabularInline):
+    """Rows listed under their parent, every field read only: none is added or deleted here
+    (with `show_change_link`, each links to its own page)."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class StaffScopedAdmin(admin.ModelAdmin):

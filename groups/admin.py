@@ -5,46 +5,24 @@ and settings are managed by the groups' owners through the API."""
 from django.contrib import admin
 from django.db.models import Count
 
-from config.admin_mixins import run_service_action
+from config.admin_mixins import ListInline, ReadOnlyAdmin, ReadOnlyMixin, run_service_action
 from groups.models import Group, GroupSession, Invite, Membership
 from groups.services.groups import group_archive
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyInline(ReadOnlyMixin, ListInline):
+    pass
 
 
 class MembershipInline(ReadOnlyInline):
     model = Membership
     fields = ["user", "role", "goal_minutes", "muted", "joined_at"]
-    readonly_fields = fields
     ordering = ["joined_at"]
 
 
 class GroupSessionInline(ReadOnlyInline):
     model = GroupSession
     fields = ["session", "created_at"]
-    readonly_fields = fields
     ordering = ["-created_at"]
     verbose_name = "session"
 
@@ -79,11 +57,6 @@ class GroupAdmin(ReadOnlyAdmin):
     @admin.display(description="members", ordering="member_total")
     def members(self, group):
         return group.member_total
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     @admin.action(description="Archive selected groups (members are notified)")
     def archive_groups(self, request, queryset):

@@ -6,21 +6,43 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
-from config.admin_mixins import ServiceSaveMixin, StaffScopedAdmin, run_service_action
+from config.admin_mixins import (
+    ListInline,
+    ServiceDeleteMixin,
+    ServiceSaveMixin,
+    StaffScopedAdmin,
+    form_changes,
+    run_service_action,
+)
 from tracking.models import Project, Session, SessionParticipant, Task, TimeEntry
 from tracking.services import entries, projects, sessions
 
 
-class TaskInline(admin.TabularInline):
-    model = Task
-    extra = 0
-    fields = ["name", "archived"]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
+class ArchiveActionsMixin:
+    """Archive and restore actions; `set_archived` is the model's service call. Never deleted:
+    entries point at them."""
 
-    def has_add_permission(self, request, obj=None):
+    actions = ["archive", "unarchive"]
+
+    def set_archived(self, request, obj, archived: bool) -> None:
+        raise NotImplementedError
+
+    def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="Archive selected %(verbose_name_plural)s")
+    def archive(self, request, queryset):
+        run_service_action(self, request, queryset, lambda obj: self.set_archived(request, obj, True), "Archived")
+
+    @admin.action(description="Restore selected %(verbose_name_plural)s")
+    def unarchive(self, request, queryset):
+        run_service_action(self, request, queryset, lambda obj: self.set_archived(request, obj, False), "Restored")
+
+
+class TaskInline(ListInline):
+    model = Task
+    fields = ["name", "archived"]
+    show_change_link = True
 
 
 class ProjectForm(forms.ModelForm):
@@ -36,7 +58,7 @@ class ProjectForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class ProjectAdmin(ArchiveActionsMixin, ServiceSaveMixin, admin.ModelAdmin):
     form = ProjectForm
     list_display = ["code", "name", "color", "billable", "archived", "updated_at"]
     list_filter = ["archived", "billable"]
@@ -44,7 +66,6 @@ class ProjectAdmin(ServiceSaveMixin, admin.ModelAdmin):
     readonly_fields = ["uuid", "archived", "created_at", "updated_at"]
     fields = ["uuid", "code", "name", "color", "billable", "archived", "created_at", "updated_at"]
     inlines = [TaskInline]
-    actions = ["archive", "unarchive"]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -52,35 +73,15 @@ class ProjectAdmin(ServiceSaveMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {field: form.cleaned_data[field] for field in projects.PROJECT_FIELDS}
         if change:
-            changed = {field: data[field] for field in form.changed_data if field in data}
+            changed = form_changes(form, data)
             self.save_through(
                 request, lambda: projects.project_update(actor=request.user, project=obj, changes=changed)
             )
         else:
             self.save_through(request, lambda: _copy_pk(obj, projects.project_create(actor=request.user, **data)))
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # projects are archived, never deleted: entries point at them
-
-    @admin.action(description="Archive selected projects")
-    def archive(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda p: projects.project_set_archived(actor=request.user, project=p, archived=True),
-            "Archived",
-        )
-
-    @admin.action(description="Restore selected projects")
-    def unarchive(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda p: projects.project_set_archived(actor=request.user, project=p, archived=False),
-            "Restored",
-        )
+    def set_archived(self, request, obj, archived):
+        projects.project_set_archived(actor=request.user, project=obj, archived=archived)
 
 
 def _copy_pk(target, created) -> None:
@@ -91,14 +92,13 @@ def _copy_pk(target, created) -> None:
 
 
 @admin.register(Task)
-class TaskAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class TaskAdmin(ArchiveActionsMixin, ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["name", "project", "archived", "updated_at"]
     list_filter = ["archived", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "project__code", "uuid"]
     list_select_related = ["project"]
     readonly_fields = ["uuid", "archived", "created_at", "updated_at"]
     fields = ["uuid", "project", "name", "archived", "created_at", "updated_at"]
-    actions = ["archive", "unarchive"]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "project"] if obj is not None else self.readonly_fields
@@ -119,39 +119,19 @@ class TaskAdmin(ServiceSaveMixin, admin.ModelAdmin):
                 lambda: _copy_pk(obj, projects.task_create(actor=request.user, project_id=project_id, name=name)),
             )
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description="Archive selected tasks")
-    def archive(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda t: projects.task_set_archived(actor=request.user, task=t, archived=True),
-            "Archived",
-        )
-
-    @admin.action(description="Restore selected tasks")
-    def unarchive(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda t: projects.task_set_archived(actor=request.user, task=t, archived=False),
-            "Restored",
-        )
+    def set_archived(self, request, obj, archived):
+        projects.task_set_archived(actor=request.user, task=obj, archived=archived)
 
 
 def _reports_q(request, field: str) -> Q:
     return Q(**{field: request.user}) | Q(**{f"{field}__manager": request.user})
 
 
-ENTRY_FORM_FIELDS = {"start": "start", "end": "end", "activity": "activity", "notes": "notes", "billable": "billable"}
+ENTRY_FORM_FIELDS = ("start", "end", "activity", "notes", "billable")
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(ServiceSaveMixin, StaffScopedAdmin):
+class TimeEntryAdmin(ServiceDeleteMixin, StaffScopedAdmin):
     list_display = ["user", "start", "end", "project", "task", "activity", "billable", "session"]
     list_filter = [
         ("user", admin.RelatedOnlyFieldListFilter),
@@ -172,22 +152,15 @@ class TimeEntryAdmin(ServiceSaveMixin, StaffScopedAdmin):
         return False  # entries are written by their owners (or an ADMIN) through the API
 
     def save_model(self, request, obj, form, change):
-        changes = {
-            ENTRY_FORM_FIELDS[name]: form.cleaned_data[name] for name in form.changed_data if name in ENTRY_FORM_FIELDS
-        }
-        if changes:  # the service reloads the row under its lock
-            self.save_through(
-                request, lambda: entries.time_entry_update(actor=request.user, entry=obj, changes=changes)
-            )
-        obj.refresh_from_db()
+        self.update_through(
+            request,
+            obj,
+            form_changes(form, ENTRY_FORM_FIELDS),
+            lambda changes: entries.time_entry_update(actor=request.user, entry=obj, changes=changes),
+        )
 
-    def delete_model(self, request, obj):
-        self.save_through(request, lambda: entries.time_entry_delete(actor=request.user, entry=obj))
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # replaced by delete_entries, which goes through the service
-        return actions
+    def delete_through(self, request, obj):
+        entries.time_entry_delete(actor=request.user, entry=obj)
 
     @admin.action(description="Stop selected running timers", permissions=["change"])
     def stop_timers(self, request, queryset):
@@ -201,38 +174,24 @@ class TimeEntryAdmin(ServiceSaveMixin, StaffScopedAdmin):
 
     @admin.action(description="Delete selected entries", permissions=["delete"])
     def delete_entries(self, request, queryset):
-        run_service_action(
-            self, request, queryset, lambda e: entries.time_entry_delete(actor=request.user, entry=e), "Deleted"
-        )
+        self.delete_each(request, queryset)
 
 
-class LapInline(admin.TabularInline):
+class LapInline(ListInline):
     model = TimeEntry
     fk_name = "session"
-    extra = 0
     fields = ["uuid", "user", "start", "end", "project", "task", "activity", "billable"]
-    readonly_fields = fields
-    can_delete = False
     ordering = ["start"]
     verbose_name = "lap"
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(ListInline):
     model = SessionParticipant
-    extra = 0
     fields = ["user", "joined_at", "left_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Session)
-class SessionAdmin(ServiceSaveMixin, StaffScopedAdmin):
+class SessionAdmin(ServiceDeleteMixin, StaffScopedAdmin):
     list_display = ["__str__", "owner", "status", "started_at", "ended_at", "created_at"]
     list_filter = ["status", ("owner", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "owner__email", "uuid"]
@@ -250,23 +209,18 @@ class SessionAdmin(ServiceSaveMixin, StaffScopedAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in ("title", "notes")}
-        if changes:  # the service reloads the row under its lock
-            self.save_through(
-                request, lambda: sessions.session_update(actor=request.user, session=obj, changes=changes)
-            )
-        obj.refresh_from_db()
+        self.update_through(
+            request,
+            obj,
+            form_changes(form, ("title", "notes")),
+            lambda changes: sessions.session_update(actor=request.user, session=obj, changes=changes),
+        )
 
     def save_related(self, request, form, formsets, change):
         """The inlines are read only; nothing to save."""
 
-    def delete_model(self, request, obj):
-        self.save_through(request, lambda: sessions.session_delete(actor=request.user, session=obj))
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
+    def delete_through(self, request, obj):
+        sessions.session_delete(actor=request.user, session=obj)
 
     @admin.action(description="Stop selected sessions", permissions=["change"])
     def stop_sessions(self, request, queryset):
@@ -280,6 +234,4 @@ class SessionAdmin(ServiceSaveMixin, StaffScopedAdmin):
 
     @admin.action(description="Delete selected sessions and their laps", permissions=["delete"])
     def delete_sessions(self, request, queryset):
-        run_service_action(
-            self, request, queryset, lambda s: sessions.session_delete(actor=request.user, session=s), "Deleted"
-        )
+        self.delete_each(request, queryset)
