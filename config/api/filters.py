@@ -4,7 +4,6 @@ malformed one is a 400 instead of being silently ignored."""
 from __future__ import annotations
 
 import re
-from datetime import UTC
 
 import django_filters
 from django import forms
@@ -12,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from config.api.fields import EARLIEST, LATEST
+from config.api.fields import RANGE_MESSAGE, aware_in_range
 
 # In a query string an unencoded `+` arrives as a space: `...T00:00:00 02:00` meant `+02:00`.
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T[\d:.]+) (\d{2}:?\d{2})$")
@@ -33,10 +32,10 @@ class AwareDateTimeFormField(forms.Field):
             raise forms.ValidationError("Enter an ISO 8601 date and time, e.g. 2025-09-15T00:00:00Z.")
         if parsed.tzinfo is None:
             raise forms.ValidationError("Include a UTC offset or Z, e.g. 2025-09-15T00:00:00Z.")
-        parsed = parsed.astimezone(UTC)
-        if not EARLIEST <= parsed < LATEST:
-            raise forms.ValidationError("Must be between 1970-01-01 and 2999-12-31.")
-        return parsed
+        in_range = aware_in_range(parsed)
+        if in_range is None:
+            raise forms.ValidationError(RANGE_MESSAGE)
+        return in_range
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)

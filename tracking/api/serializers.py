@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import EARLIEST, LATEST, AwareDateTimeField
+from config.api.fields import AwareDateTimeField
 from config.api.queries import window_query
 from media.selectors import image_url
 from media.storage import SignedUrl
@@ -20,16 +20,8 @@ from tracking.models import LapImage, Project, Session, Task, TimeEntry
 MAX_LOG_SECONDS = 7 * 24 * 3600
 
 
-class TrackingDateTimeField(AwareDateTimeField):
-    """An aware datetime between 1970 and 2999, so day and week arithmetic can never overflow."""
-
-    default_error_messages = {"range": "Must be between 1970-01-01 and 2999-12-31."}
-
-    def to_internal_value(self, value):
-        result = super().to_internal_value(value)
-        if not EARLIEST <= result < LATEST:
-            self.fail("range")
-        return result
+# The shared field checks the 1970-2999 range itself; the name stays for the fields below.
+TrackingDateTimeField = AwareDateTimeField
 
 
 def _uuid_of(source: str, help_text: str) -> serializers.UUIDField:
