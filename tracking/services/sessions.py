@@ -15,7 +15,8 @@ else's session is audited.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,14 +32,6 @@ from tracking.models import Session, SessionParticipant, SessionStatus
 from tracking.services.laps import LapSpec, lap_open, laps_close, laps_replace
 from tracking.services.rules import check_can_write, lock_user
 from tracking.services.session_state import lock_session, run_session_write_guards, session_sync
-
-ALLOWED_FROM = {
-    "start": {SessionStatus.PLANNED},
-    "pause": {SessionStatus.RUNNING},
-    "resume": {SessionStatus.PAUSED},
-    "lap": {SessionStatus.RUNNING},
-    "stop": {SessionStatus.PLANNED, SessionStatus.RUNNING, SessionStatus.PAUSED},
-}
 
 
 @transaction.atomic
@@ -102,11 +95,54 @@ def session_update(
     return session
 
 
-def _transition(actor: User, session: Session, command: str) -> Session:
+def _open_lap(session: Session, now: datetime) -> None:
+    lap_open(session, user=session.owner, now=now)
+
+
+def _close_owner_lap(session: Session, now: datetime) -> None:
+    laps_close(session, now=now, user=session.owner)
+
+
+def _next_lap(session: Session, now: datetime) -> None:
+    laps_close(session, now=now, user=session.owner, then_open=True)
+
+
+def _end(session: Session, now: datetime) -> None:
+    session.ended_at = now
+    laps_close(session, now=now)
+
+
+@dataclass(frozen=True)
+class Transition:
+    allowed_from: frozenset[SessionStatus]
+    to: SessionStatus
+    laps: Callable[[Session, datetime], None]  # what the command does to the laps
+
+
+PLANNED, RUNNING, PAUSED, STOPPED = (
+    SessionStatus.PLANNED,
+    SessionStatus.RUNNING,
+    SessionStatus.PAUSED,
+    SessionStatus.STOPPED,
+)
+TRANSITIONS = {
+    "start": Transition(frozenset({PLANNED}), RUNNING, _open_lap),
+    "pause": Transition(frozenset({RUNNING}), PAUSED, _close_owner_lap),
+    "resume": Transition(frozenset({PAUSED}), RUNNING, _open_lap),
+    "lap": Transition(frozenset({RUNNING}), RUNNING, _next_lap),
+    "stop": Transition(frozenset({PLANNED, RUNNING, PAUSED}), STOPPED, _end),
+}
+
+
+def _transition(command: str, actor: User, session: Session, now: datetime | None) -> Session:
+    """Run a command of TRANSITIONS under the session's lock (audited when `actor` is not the
+    owner; the row records the status the command was given in)."""
+    now = now or timezone.now()
+    transition = TRANSITIONS[command]
     session = lock_session(session)
     check_can_write(actor, session.owner, "session")
     run_session_write_guards(session)
-    if session.status not in ALLOWED_FROM[command]:
+    if session.status not in transition.allowed_from:
         raise Conflict(
             f"Cannot {command} this session: it is {session.status}.",
             code="invalid_transition",
@@ -119,57 +155,39 @@ def _transition(actor: User, session: Session, command: str) -> Session:
         target=session,
         changes={"command": command, "status": session.status},
     )
+    session.status = transition.to
+    transition.laps(session, now)
     return session
 
 
 @transaction.atomic
 def session_start(*, actor: User, session: Session, now: datetime | None = None) -> Session:
     """planned → running: opens the first lap (the owner's timer; 409 if one already runs)."""
-    now = now or timezone.now()
-    session = _transition(actor, session, "start")
-    session.status = SessionStatus.RUNNING
-    lap_open(session, user=session.owner, now=now)
-    return session
+    return _transition("start", actor, session, now)
 
 
 @transaction.atomic
 def session_pause(*, actor: User, session: Session, now: datetime | None = None) -> Session:
     """running → paused: closes the owner's open lap (participants keep their own clock)."""
-    now = now or timezone.now()
-    session = _transition(actor, session, "pause")
-    session.status = SessionStatus.PAUSED
-    laps_close(session, now=now, user=session.owner)
-    return session
+    return _transition("pause", actor, session, now)
 
 
 @transaction.atomic
 def session_resume(*, actor: User, session: Session, now: datetime | None = None) -> Session:
     """paused → running: opens a new lap."""
-    now = now or timezone.now()
-    session = _transition(actor, session, "resume")
-    session.status = SessionStatus.RUNNING
-    lap_open(session, user=session.owner, now=now)
-    return session
+    return _transition("resume", actor, session, now)
 
 
 @transaction.atomic
 def session_lap(*, actor: User, session: Session, now: datetime | None = None) -> Session:
     """running → running: closes the owner's open lap at `now` and opens the next one there."""
-    now = now or timezone.now()
-    session = _transition(actor, session, "lap")
-    laps_close(session, now=now, user=session.owner, then_open=True)
-    return session
+    return _transition("lap", actor, session, now)
 
 
 @transaction.atomic
 def session_stop(*, actor: User, session: Session, now: datetime | None = None) -> Session:
     """planned | running | paused → stopped: closes every open lap, participants' included."""
-    now = now or timezone.now()
-    session = _transition(actor, session, "stop")
-    session.status = SessionStatus.STOPPED
-    session.ended_at = now
-    laps_close(session, now=now)
-    return session
+    return _transition("stop", actor, session, now)
 
 
 @transaction.atomic
