@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 from uuid import UUID
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from config.changes import check_changes
 from config.errors import Conflict, PermissionDenied, ValidationFailed
 from tracking.compliance import Violation
 from tracking.models import Project, Session, TimeEntry
-from tracking.services.gate import EntryDraft, ProjectRef, entries_write
+from tracking.services.gate import Booking, EntryDraft, ProjectRef, booked, entries_write
 from tracking.services.rules import check_can_write, lock_user
 from tracking.services.session_state import run_session_write_guards
 
@@ -42,30 +42,16 @@ def time_entry_create(
     actor: User,
     start: datetime,
     end: datetime | None = None,
-    project_id: UUID | None = None,
-    project_code: str | None = None,
-    task_id: UUID | None = None,
-    activity: str = "",
-    notes: str = "",
-    billable: bool | None = None,
     owner_id: UUID | None = None,
     now: datetime | None = None,
+    **booking: Unpack[Booking],
 ) -> Written:
     """Record an entry (without `end`: a running timer that started at `start`). An ADMIN may
     pass `owner_id` to write for someone else, which is audited. Locks the owner's row."""
     now = now or timezone.now()
     owner = _resolve_owner(actor, owner_id)
     lock_user(owner)
-    draft = EntryDraft(
-        user=owner,
-        start=start,
-        end=end,
-        ref=ProjectRef(project_id=project_id, project_code=project_code, task_id=task_id),
-        activity=activity,
-        notes=notes,
-        billable=billable,
-    )
-    written = entries_write(put=[draft], now=now)
+    written = entries_write(put=[booked(user=owner, start=start, end=end, **booking)], now=now)
     entry = written.entries[0]
     audit_change(
         actor=actor, owner=owner, action=Action.TIME_ENTRY_CREATE_FOR_USER, target=entry, changes={"user": owner.email}
@@ -84,28 +70,16 @@ def _default_project(user: User) -> Project | None:
 
 @transaction.atomic
 def timer_start(
-    *,
-    actor: User,
-    project_id: UUID | None = None,
-    project_code: str | None = None,
-    task_id: UUID | None = None,
-    activity: str = "",
-    notes: str = "",
-    billable: bool | None = None,
-    start: datetime | None = None,
-    now: datetime | None = None,
+    *, actor: User, start: datetime | None = None, now: datetime | None = None, **booking: Unpack[Booking]
 ) -> Written:
     """Start `actor`'s timer at `start` (default now). Without a project or task the user's
     default project is used. A running timer (a plain one or a session's lap) is a 409; the
     partial unique index backs this when two starts race."""
     now = now or timezone.now()
     lock_user(actor)
-    ref = ProjectRef(project_id=project_id, project_code=project_code, task_id=task_id)
-    if not ref.names_project and task_id is None:
-        ref = ProjectRef(project=_default_project(actor))
-    draft = EntryDraft(
-        user=actor, start=start or now, end=None, ref=ref, activity=activity, notes=notes, billable=billable
-    )
+    draft = booked(user=actor, start=start or now, end=None, **booking)
+    if not draft.ref.names_project and draft.ref.task_id is None:
+        draft.ref = ProjectRef(project=_default_project(actor))
     written = entries_write(put=[draft], now=now)
     return written.entries[0], written.warnings
 

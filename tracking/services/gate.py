@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypedDict
 from uuid import UUID
 
 from django.db.models import Q
@@ -103,6 +104,34 @@ class EntryDraft:
         if self.entry is not None:
             self.old_interval = (self.entry.start, self.entry.end)
             self.moved = (self.start, self.end) != self.old_interval
+
+
+class Booking(TypedDict, total=False):
+    """What a new entry is booked on and says, as the services take it by keyword (the project by
+    `project_id` or `project_code`, or a task alone)."""
+
+    project_id: UUID | None
+    project_code: str | None
+    task_id: UUID | None
+    activity: str
+    notes: str
+    billable: bool | None
+
+
+def booked(
+    *,
+    user: User,
+    start: datetime,
+    end: datetime | None,
+    project_id: UUID | None = None,
+    project_code: str | None = None,
+    task_id: UUID | None = None,
+    **fields: Any,
+) -> EntryDraft:
+    """A draft of a new row for `user`, booked on the project or task a client named; `fields` are
+    the rest of a Booking and EntryDraft's own (e.g. `session`)."""
+    ref = ProjectRef(project_id=project_id, project_code=project_code, task_id=task_id)
+    return EntryDraft(user=user, start=start, end=end, ref=ref, **fields)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Unpack
 from uuid import UUID
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from audit.models import Action
 from audit.services import audit_change
 from config.errors import PermissionDenied, ValidationFailed
 from tracking.models import Session, SessionParticipant, TimeEntry
-from tracking.services.gate import EntryDraft, ProjectRef, entries_write
+from tracking.services.gate import Booking, EntryDraft, ProjectRef, booked, entries_write
 from tracking.services.session_state import lock_session, run_session_write_guards
 
 
@@ -119,13 +120,8 @@ def session_log_add(
     start: datetime,
     end: datetime | None = None,
     duration: int | None = None,
-    activity: str = "",
-    notes: str = "",
-    project_id: UUID | None = None,
-    project_code: str | None = None,
-    task_id: UUID | None = None,
-    billable: bool | None = None,
     now: datetime | None = None,
+    **booking: Unpack[Booking],
 ) -> TimeEntry:
     """Add a finished lap (LockIN's time log): `start` plus `end`, or plus `duration` in seconds.
     A participant logs their own time; the owner's or an ADMIN's log is the owner's time (an
@@ -141,16 +137,7 @@ def session_log_add(
     lap_user = _log_author(actor, session)
     session = lock_session(session, lap_user)
     run_session_write_guards(session)
-    draft = EntryDraft(
-        user=lap_user,
-        start=start,
-        end=end,
-        ref=ProjectRef(project_id=project_id, project_code=project_code, task_id=task_id),
-        session=session,
-        activity=activity,
-        notes=notes,
-        billable=billable,
-    )
+    draft = booked(user=lap_user, start=start, end=end, session=session, **booking)
     entry = entries_write(put=[draft], now=now, sync=[session]).entries[0]
     audit_change(
         actor=actor,
