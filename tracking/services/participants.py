@@ -58,6 +58,16 @@ def _check_may_change(actor: User, session: Session, user: User, verb: str) -> N
         raise PermissionDenied(f"Only the user, the session's owner or an ADMIN can {verb} a participant.")
 
 
+def _audit_participant(actor: User, session: Session, user: User, *, joined: bool) -> None:
+    audit_change(
+        actor=actor,
+        owner=user,
+        action=Action.SESSION_PARTICIPANT_CHANGE,
+        target=session,
+        changes={"user": user.email, "joined": joined},
+    )
+
+
 @transaction.atomic
 def session_participant_join(
     *, actor: User, session: Session, user: User, now: datetime | None = None
@@ -77,13 +87,7 @@ def session_participant_join(
         participant.save(update_fields=["joined_at", "left_at"])
         created = True
     if created:
-        audit_change(
-            actor=actor,
-            owner=user,
-            action=Action.SESSION_PARTICIPANT_CHANGE,
-            target=session,
-            changes={"user": user.email, "joined": True},
-        )
+        _audit_participant(actor, session, user, joined=True)
     return participant
 
 
@@ -106,11 +110,5 @@ def session_participant_leave(
         participant.left_at = max(now, participant.joined_at)
         participant.save(update_fields=["left_at"])
         laps_close(session, now=now, user=user)
-        audit_change(
-            actor=actor,
-            owner=user,
-            action=Action.SESSION_PARTICIPANT_CHANGE,
-            target=session,
-            changes={"user": user.email, "joined": False},
-        )
+        _audit_participant(actor, session, user, joined=False)
     return participant

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -74,21 +74,28 @@ def project_update(*, actor: User, project: Project, changes: Mapping[str, Any])
     return project
 
 
-@transaction.atomic
-def project_set_archived(*, actor: User, project: Project, archived: bool) -> Project:
-    """Archive (no new entries; hidden from USER lists) or restore a project. Idempotent."""
+Archivable = TypeVar("Archivable", Project, Task)
+
+
+def _set_archived(actor: User, obj: Archivable, archived: bool, *, archive: Action, restore: Action) -> Archivable:
+    """A conditional UPDATE, so repeating it changes nothing; audited when it changed the row."""
     _require_manager(actor)
     updated = (
-        Project.objects.filter(pk=project.pk)
+        type(obj)
+        .objects.filter(pk=obj.pk)
         .exclude(archived=archived)
         .update(archived=archived, updated_at=timezone.now())
     )
-    project.refresh_from_db()
+    obj.refresh_from_db()
     if updated:
-        audit_record(
-            actor=actor, action=Action.PROJECT_ARCHIVE if archived else Action.PROJECT_UNARCHIVE, target=project
-        )
-    return project
+        audit_record(actor=actor, action=archive if archived else restore, target=obj)
+    return obj
+
+
+@transaction.atomic
+def project_set_archived(*, actor: User, project: Project, archived: bool) -> Project:
+    """Archive (no new entries; hidden from USER lists) or restore a project. Idempotent."""
+    return _set_archived(actor, project, archived, archive=Action.PROJECT_ARCHIVE, restore=Action.PROJECT_UNARCHIVE)
 
 
 def _task_name_taken(name: str) -> Conflict:
@@ -140,14 +147,8 @@ def task_update(*, actor: User, task: Task, changes: Mapping[str, Any]) -> Task:
 
 @transaction.atomic
 def task_set_archived(*, actor: User, task: Task, archived: bool) -> Task:
-    _require_manager(actor)
-    updated = (
-        Task.objects.filter(pk=task.pk).exclude(archived=archived).update(archived=archived, updated_at=timezone.now())
-    )
-    task.refresh_from_db()
-    if updated:
-        audit_record(actor=actor, action=Action.TASK_ARCHIVE if archived else Action.TASK_UNARCHIVE, target=task)
-    return task
+    """Archive (no new entries) or restore a task. Idempotent."""
+    return _set_archived(actor, task, archived, archive=Action.TASK_ARCHIVE, restore=Action.TASK_UNARCHIVE)
 
 
 def validate_default_project(user: User, changes: Mapping[str, Any]) -> None:
