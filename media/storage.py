@@ -64,16 +64,9 @@ class SignedUrl:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class LocalMediaStorage(FileSystemStorage):
-    """Files under MEDIA_ROOT. Nothing there is public: `signed_url` gives links to
-    `media.api.views.signed_file`, which checks an HMAC of the method, key, expiry and (for a
-    PUT) content type and length, like an S3 presigned URL."""
-
-    SALT = "media.local-signed-url"
-
-    def __init__(self, **options):
-        options.setdefault("allow_overwrite", True)  # a key names one object, as on S3
-        super().__init__(**options)
+class SignedUrls:
+    """What both backends share: `signed_url` (and `url`, a GET link of the default lifetime);
+    each backend signs in its `_presign`."""
 
     def signed_url(
         self,
@@ -85,16 +78,49 @@ class LocalMediaStorage(FileSystemStorage):
         content_length: int | None = None,
         now: datetime | None = None,
     ) -> SignedUrl:
-        expires = int((now or timezone.now()).timestamp()) + int(expires_in)
-        query: dict[str, str | int] = {"expires": expires}
         headers = {}
         if method == "PUT":
-            query.update(content_type=content_type, content_length=content_length or 0)
             headers = {"Content-Type": content_type, "Content-Length": str(content_length or 0)}
-        query["signature"] = self._signature(method, key, expires, content_type, content_length or 0)
+        url, expires_at = self._presign(
+            key,
+            method=method,
+            expires_in=int(expires_in),
+            content_type=content_type,
+            content_length=content_length or 0,
+            now=now or timezone.now(),
+        )
+        return SignedUrl(url, expires_at, method, headers)
+
+    def _presign(
+        self, key: str, *, method: str, expires_in: int, content_type: str, content_length: int, now: datetime
+    ) -> tuple[str, datetime]:
+        """The signed URL and when it expires."""
+        raise NotImplementedError
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        return self.signed_url(name, expires_in=expire or settings.MEDIA_URL_EXPIRE_SECONDS).url
+
+
+class LocalMediaStorage(SignedUrls, FileSystemStorage):
+    """Files under MEDIA_ROOT. Nothing there is public: `signed_url` gives links to
+    `media.api.views.signed_file`, which checks an HMAC of the method, key, expiry and (for a
+    PUT) content type and length, like an S3 presigned URL."""
+
+    SALT = "media.local-signed-url"
+
+    def __init__(self, **options):
+        options.setdefault("allow_overwrite", True)  # a key names one object, as on S3
+        super().__init__(**options)
+
+    def _presign(self, key, *, method, expires_in, content_type, content_length, now):
+        expires = int(now.timestamp()) + expires_in
+        query: dict[str, str | int] = {"expires": expires}
+        if method == "PUT":
+            query.update(content_type=content_type, content_length=content_length)
+        query["signature"] = self._signature(method, key, expires, content_type, content_length)
         base = (settings.MEDIA_PUBLIC_BASE_URL or "").rstrip("/")
         url = f"{base}{reverse('media:signed-file', kwargs={'key': key})}?{urlencode(query)}"
-        return SignedUrl(url, datetime.fromtimestamp(expires, UTC), method, headers)
+        return url, datetime.fromtimestamp(expires, UTC)
 
     def verify(
         self,
@@ -130,9 +156,6 @@ class LocalMediaStorage(FileSystemStorage):
         message = f"{method}\n{key}\n{expires}\n{content_type}\n{content_length}"
         return salted_hmac(self.SALT, message, algorithm="sha256").hexdigest()
 
-    def url(self, name):
-        return self.signed_url(name, expires_in=settings.MEDIA_URL_EXPIRE_SECONDS).url
-
     def check_ready(self) -> str:
         root = Path(self.location)
         root.mkdir(parents=True, exist_ok=True)
@@ -155,7 +178,7 @@ class LocalMediaStorage(FileSystemStorage):
         return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
-class S3MediaStorage(S3Storage):
+class S3MediaStorage(SignedUrls, S3Storage):
     """django-storages' S3 backend set up for MinIO and other S3 servers: signature v4,
     path-style addressing, short timeouts (an unreachable server is a quick 503, not a hung
     worker), private objects.
@@ -199,29 +222,15 @@ class S3MediaStorage(S3Storage):
                 )
         return self._signer
 
-    def signed_url(
-        self,
-        key: str,
-        *,
-        expires_in: int,
-        method: str = "GET",
-        content_type: str = "",
-        content_length: int | None = None,
-        now: datetime | None = None,
-    ) -> SignedUrl:
+    def _presign(self, key, *, method, expires_in, content_type, content_length, now):
         """Presign with botocore (no network call). botocore signs with its own clock; `now`
-        only moves the reported `expires_at`."""
+        only moves the reported expiry."""
         params = {"Bucket": self.bucket_name, "Key": key}
-        headers = {}
         if method == "PUT":
-            params.update(ContentType=content_type, ContentLength=content_length or 0)
-            headers = {"Content-Type": content_type, "Content-Length": str(content_length or 0)}
+            params.update(ContentType=content_type, ContentLength=content_length)
         operation = "put_object" if method == "PUT" else "get_object"
-        url = self._signing_client().generate_presigned_url(operation, Params=params, ExpiresIn=int(expires_in))
-        return SignedUrl(url, (now or timezone.now()) + timedelta(seconds=int(expires_in)), method, headers)
-
-    def url(self, name, parameters=None, expire=None, http_method=None):
-        return self.signed_url(name, expires_in=expire or settings.MEDIA_URL_EXPIRE_SECONDS).url
+        url = self._signing_client().generate_presigned_url(operation, Params=params, ExpiresIn=expires_in)
+        return url, now + timedelta(seconds=expires_in)
 
     def check_ready(self) -> str:
         self.connection.meta.client.head_bucket(Bucket=self.bucket_name)
