@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
@@ -37,6 +37,13 @@ from config.tests.query_baselines import (
     write_baselines,
 )
 from groups.tests.factories import GroupFactory, GroupSessionFactory, InviteFactory, MembershipFactory
+from leave.tests.factories import (
+    HolidayFactory,
+    LeaveRequestFactory,
+    LeaveTypeFactory,
+    ensure_default_leave_types,
+    ledger_row,
+)
 from media.models import Image, ImageKind
 from tracking.models import LapImage, SessionParticipant, TimeEntry
 from tracking.tests.factories import ProjectFactory, SessionFactory, TaskFactory, TimeEntryFactory, at
@@ -215,6 +222,66 @@ def invites() -> Scenario:
     return Scenario(user, add)
 
 
+# --- leave ------------------------------------------------------------------------------------
+
+LEAVE_YEAR = {"year": 2027}
+LEAVE_WINDOW = {"from": "2027-01-01", "to": "2028-01-01"}
+
+
+def leave_requests() -> Scenario:
+    ensure_default_leave_types()
+    user = UserFactory()
+    return Scenario(user, lambda count: LeaveRequestFactory.create_batch(count, user=user))
+
+
+def leave_types() -> Scenario:
+    ensure_default_leave_types()
+    return Scenario(UserFactory(), lambda count: LeaveTypeFactory.create_batch(count))
+
+
+def leave_balances() -> Scenario:
+    """Each object is one more leave type, with two ledger rows and a pending request of the user's."""
+    user = UserFactory()
+
+    def add(count):
+        for leave_type in LeaveTypeFactory.create_batch(count):
+            ledger_row(user, days=10, leave_type=leave_type)
+            ledger_row(user, days=-1, kind="adjustment", leave_type=leave_type)
+            LeaveRequestFactory(user=user, leave_type=leave_type)
+
+    return Scenario(user, add, query=LEAVE_YEAR)
+
+
+def leave_ledger() -> Scenario:
+    ensure_default_leave_types()
+    user = UserFactory()
+    return Scenario(user, lambda count: [ledger_row(user, days=1) for _ in range(count)], query=LEAVE_YEAR)
+
+
+def leave_calendar() -> Scenario:
+    """Each object is one more person off (with their own country) in the window."""
+    ensure_default_leave_types()
+    countries = itertools.cycle(["DE", "FR", "AT", ""])
+
+    def add(count):
+        for person in UserFactory.create_batch(count):
+            person.country = next(countries)
+            person.save(update_fields=["country"])
+            LeaveRequestFactory(user=person)
+
+    return Scenario(AdminFactory(), add, query=LEAVE_WINDOW)
+
+
+def holidays() -> Scenario:
+    """Company holidays on days of their own (the requester has no country: no public holidays)."""
+    days = itertools.count()
+    return Scenario(
+        UserFactory(),
+        lambda count: [HolidayFactory(date=date(2027, 1, 1) + timedelta(days=next(days))) for _ in range(count)],
+        query=LEAVE_WINDOW,
+    )
+
+
 # How to fill each list route, by URL name. A route the discovery finds must have an entry here.
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "accounts:user-list": users,
@@ -233,6 +300,12 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "groups:group-sessions": group_sessions,
     "groups:group-progress-current": group_progress,
     "groups:invite-list": invites,
+    "leave:holiday-list": holidays,
+    "leave:leave-balances": leave_balances,
+    "leave:leave-calendar": leave_calendar,
+    "leave:leave-ledger": leave_ledger,
+    "leave:leave-request-list": leave_requests,
+    "leave:leave-type-list": leave_types,
 }
 
 TEST_FILE = "config/tests/test_query_counts.py"

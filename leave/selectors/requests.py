@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from accounts.models import Role, User
 from accounts.selectors import user_list
+from config.errors import NotFound, ValidationFailed
 from leave.models import ACTIVE_STATUSES, EndHalf, Holiday, LeaveRequest, LeaveType, RequestStatus, StartHalf
 from leave.selectors.days import HolidayItem, company_holiday_scope, public_holidays
 
@@ -163,3 +165,22 @@ def leave_calendar(*, actor: User, start: date, end: date) -> Calendar:
     ]
     holidays = sorted(items, key=lambda i: (i.date, i.source != "public", i.country, i.subdivision, i.name))
     return Calendar(requests=requests, holidays=holidays)
+
+
+def visible_user(*, actor: User, user_id: UUID | None) -> User:
+    """`actor` themself, or the user with public id `user_id` if `actor` may see their leave (404 if not)."""
+    if user_id is None or user_id == actor.uuid:
+        return actor
+    found = visible_users(actor=actor).filter(uuid=user_id).first()
+    if found is None:
+        raise NotFound("User not found.")
+    return found
+
+
+def leave_type_by_code(*, code: str, field: str = "type") -> LeaveType:
+    """The type with this code (any case); a 400 naming `field` for an unknown one."""
+    found = LeaveType.objects.filter(code=code.strip().upper()).first()
+    if found is None:
+        message = f"No leave type with code {code!r}."
+        raise ValidationFailed(f"{field}: {message}", fields={field: [message]})
+    return found
