@@ -474,5 +474,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "LeaveAccrualEnum": "leave.models.Accrual",
         "LeaveStartHalfEnum": "leave.models.StartHalf",
         "LeaveEndHalfEnum": "leave.models.EndHalf",
+        "HolidaySourceEnum": "leave.api.serializers.HOLIDAY_SOURCES",
+        "LeavePreviewProblemEnum": "leave.api.serializers.PREVIEW_PROBLEMS",
     }
 )
