@@ -68,6 +68,13 @@ class Action(models.TextChoices):
     HOLIDAY_CHANGE = "holiday.change", "company holiday created, changed or deleted"
     WORK_PATTERN_CHANGE = "work_pattern.change", "another user's work pattern changed"
 
+    SERVICE_CHANGE = "service.change", "appointment service created or changed"
+    AVAILABILITY_CHANGE = "availability.change", "another user's availability changed"
+    APPOINTMENT_RESCHEDULE = "appointment.reschedule", "another user's appointment moved"
+    APPOINTMENT_CANCEL = "appointment.cancel", "another user's appointment cancelled"
+    APPOINTMENT_UPDATE = "appointment.update", "appointment notes changed by an admin"
+    APPOINTMENT_STATUS_CHANGE = "appointment.status_change", "appointment confirmed or closed by an admin"
+
 
 class AuditEvent(models.Model):
     """One security-relevant or data-changing action. Rows are only ever inserted (and purged

@@ -3,7 +3,7 @@ so muting and e-mail delivery work the same for every kind of message."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,13 +13,24 @@ from django.utils import timezone
 from accounts.models import Notification, User, UserSettings
 from config.errors import NotFound
 
+# An e-mail attachment: (file name, text content, MIME type), e.g. an iCalendar invitation.
+Attachment = tuple[str, str, str]
+
 
 def notification_send(
-    *, user: User, kind: str, message: str, payload: dict[str, Any] | None = None, now: datetime | None = None
+    *,
+    user: User,
+    kind: str,
+    message: str,
+    payload: dict[str, Any] | None = None,
+    attachments: Sequence[Attachment] = (),
+    now: datetime | None = None,
 ) -> Notification | None:
     """Put one message in `user`'s inbox unless they muted `kind`. If they want e-mail, a task
-    sends it once the surrounding transaction commits. Returns None when muted."""
-    sent = notification_send_many(users=[user], kind=kind, message=message, payload=payload, now=now)
+    sends it (with `attachments`) once the surrounding transaction commits. Returns None when muted."""
+    sent = notification_send_many(
+        users=[user], kind=kind, message=message, payload=payload, attachments=attachments, now=now
+    )
     return sent[0] if sent else None
 
 
@@ -29,6 +40,7 @@ def notification_send_many(
     kind: str,
     message: str,
     payload: dict[str, Any] | None = None,
+    attachments: Sequence[Attachment] = (),
     now: datetime | None = None,
 ) -> list[Notification]:
     """The same message to many users in one insert (settings are read in one query)."""
@@ -47,7 +59,8 @@ def notification_send_many(
     if email_ids:
         from accounts.tasks import send_notification_emails_task
 
-        transaction.on_commit(lambda: send_notification_emails_task.delay([str(i) for i in email_ids]))
+        files = [list(attachment) for attachment in attachments]
+        transaction.on_commit(lambda: send_notification_emails_task.delay([str(i) for i in email_ids], files))
     return rows
 
 
