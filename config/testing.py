@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 from typing import TypeVar
 
+import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -40,3 +41,54 @@ def bearer_client(user) -> APIClient:
 
 def statuses(responses) -> list[int]:
     return sorted(response.status_code for response in responses)
+
+
+# Values that fit no field (or fit by accident): each fuzz suite adds its own domain's.
+JUNK_VALUES = [
+    None,
+    "",
+    "x" * 6000,
+    10**40,
+    1.5,
+    True,
+    [],
+    {},
+    "nul\x00byte",
+    "6f1c1f7e-3b1a-4f0e-9a55-0d4c3d2b1a00",
+]
+
+
+def check_clean_error(response, what) -> None:
+    """Never a 500; a 4xx is the JSON error body."""
+    assert response.status_code < 500, (what, response.status_code, response.content[:300])
+    if response.status_code >= 400:
+        assert "error" in response.json(), what
+
+
+def matrix_people() -> dict:
+    """Who takes part in a permission matrix around one USER's data: `owner`, their STAFF
+    `manager`, an `other_user`, an `other_staff` (not the owner's manager) and an `admin`."""
+    from accounts.tests.factories import AdminFactory, StaffFactory, UserFactory
+
+    manager = StaffFactory()
+    return {
+        "owner": UserFactory(manager=manager),
+        "other_user": UserFactory(),
+        "manager": manager,
+        "other_staff": StaffFactory(),
+        "admin": AdminFactory(),
+    }
+
+
+# The statuses on a USER's own object, by who asks: reading it, writing it, deleting it.
+OWNED_OBJECT_MATRIX = pytest.mark.parametrize(
+    ("who", "get", "write", "delete"),
+    [
+        ("owner", 200, 200, 204),
+        ("other_user", 404, 404, 404),
+        ("manager", 200, 403, 403),
+        ("other_staff", 404, 404, 404),
+        ("admin", 200, 200, 204),
+        ("anonymous", 401, 401, 401),
+    ],
+)

@@ -3,6 +3,7 @@ import pytest
 from accounts.models import Role, User
 from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
 from audit.models import AuditEvent
+from config.testing import matrix_people
 
 pytestmark = pytest.mark.django_db
 
@@ -64,15 +65,10 @@ def test_user_list_filters_and_search(client_for, admin_user):
     ],
 )
 def test_users_permission_matrix(api_client, client_for, who, list_status, detail_status, patch_status):
-    manager = StaffFactory()
-    target = UserFactory(manager=manager)
-    actors = {
-        "user": target,
-        "manager": manager,
-        "other_staff": StaffFactory(),
-        "admin": AdminFactory(),
-    }
-    client = api_client if who == "anonymous" else client_for(actors[who])
+    people = matrix_people()
+    target = people["owner"]
+    people["user"] = target  # asking as the USER themself
+    client = api_client if who == "anonymous" else client_for(people[who])
     assert client.get("/api/v1/users/").status_code == list_status
     assert client.get(detail(target)).status_code == detail_status
     assert client.patch(detail(target), {"display_name": "Renamed"}).status_code == patch_status

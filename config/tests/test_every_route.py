@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.tests.factories import NotificationFactory, UserFactory
 from groups.tests.factories import GroupFactory, InviteFactory
-from media.models import Image
+from media.tests.factories import ImageFactory
 from tracking.tests.factories import SessionFactory, TimeEntryFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -50,16 +50,7 @@ def test_the_discovery_finds_the_command_routes():
 def owned_objects(user):
     session = SessionFactory(owner=user)
     lap = TimeEntryFactory(user=user, session=session, start=at(0, 9), end=at(0, 10))
-    image = Image.objects.create(
-        owner=user,
-        kind="lap_image",
-        key=f"{user.uuid}/x.png",
-        content_type="image/png",
-        byte_size=10,
-        width=1,
-        height=1,
-        confirmed=True,
-    )
+    image = ImageFactory(owner=user, key=f"{user.uuid}/x.png")
     group = GroupFactory(owner=user)
     return {
         "sessions": session.uuid,

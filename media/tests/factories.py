@@ -1,4 +1,4 @@
-"""Small images made in memory, and the key layout of the Just Like Clockwork seed."""
+"""Small images made in memory, the key layout of the Just Like Clockwork seed, and image rows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import struct
 import uuid
 import zlib
 
+import factory
 from PIL import Image as PillowImage
+
+from media.models import Image, ImageKind
 
 
 def image_bytes(fmt: str = "PNG", width: int = 8, height: int = 6, *, color=(200, 30, 30), mode="RGB", **save) -> bytes:
@@ -55,3 +58,20 @@ def seed_key(user_id, session_id, lap_id):
 
 def new_seed_key(user):
     return seed_key(user.uuid, uuid.uuid4(), uuid.uuid4())
+
+
+class ImageFactory(factory.django.DjangoModelFactory):
+    """A confirmed 1×1 PNG's row (no object in storage); pass `owner` and, for a lap image,
+    tracking's `key`."""
+
+    class Meta:
+        model = Image
+
+    owner = factory.SubFactory("accounts.tests.factories.UserFactory")
+    kind = ImageKind.LAP_IMAGE
+    key = factory.LazyAttribute(lambda image: f"{image.owner.uuid}/{uuid.uuid4()}.png")
+    content_type = "image/png"
+    byte_size = 10
+    width = 1
+    height = 1
+    confirmed = True

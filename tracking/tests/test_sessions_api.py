@@ -3,10 +3,11 @@ participants and visibility."""
 
 import pytest
 
-from accounts.tests.factories import AdminFactory, StaffFactory, UserFactory
+from accounts.tests.factories import UserFactory
 from audit.models import AuditEvent
 from config.errors import Conflict
-from media.models import Image
+from config.testing import OWNED_OBJECT_MATRIX, matrix_people
+from media.tests.factories import ImageFactory
 from tracking.hooks import session_visibility, session_write_guard
 from tracking.models import LapImage, Session, SessionParticipant, SessionStatus, TimeEntry
 from tracking.tests.factories import ProjectFactory, SessionFactory, TimeEntryFactory, at
@@ -278,29 +279,11 @@ def test_deleting_a_running_session_frees_the_timer(client_for, user):
     assert client.post("/api/v1/time-entries/start/").status_code == 201
 
 
-@pytest.mark.parametrize(
-    ("who", "get", "write", "delete"),
-    [
-        ("owner", 200, 200, 204),
-        ("other_user", 404, 404, 404),
-        ("manager", 200, 403, 403),
-        ("other_staff", 404, 404, 404),
-        ("admin", 200, 200, 204),
-        ("anonymous", 401, 401, 401),
-    ],
-)
+@OWNED_OBJECT_MATRIX
 def test_session_permission_matrix(api_client, client_for, who, get, write, delete):
-    manager = StaffFactory()
-    owner = UserFactory(manager=manager)
-    session = SessionFactory(owner=owner)
-    actors = {
-        "owner": owner,
-        "other_user": UserFactory(),
-        "manager": manager,
-        "other_staff": StaffFactory(),
-        "admin": AdminFactory(),
-    }
-    client = api_client if who == "anonymous" else client_for(actors[who])
+    people = matrix_people()
+    session = SessionFactory(owner=people["owner"])
+    client = api_client if who == "anonymous" else client_for(people[who])
     url = detail(session.uuid)
     assert client.get(url).status_code == get
     assert client.get(f"{url}participants/").status_code == get
@@ -418,16 +401,7 @@ def _sessions_with_laps(owner, count):
         session = SessionFactory(owner=owner, status="stopped", started_at=at(index, 0), ended_at=at(index, 2.5))
         for offset in range(3):
             lap = TimeEntryFactory(user=owner, session=session, start=at(index, offset), end=at(index, offset + 0.5))
-            image = Image.objects.create(
-                owner=owner,
-                kind="lap_image",
-                key=f"{owner.uuid}/{session.uuid}/{lap.uuid}_x.png",
-                content_type="image/png",
-                byte_size=10,
-                width=1,
-                height=1,
-                confirmed=True,
-            )
+            image = ImageFactory(owner=owner, key=f"{owner.uuid}/{session.uuid}/{lap.uuid}_x.png")
             LapImage.objects.create(lap=lap, image=image)
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory, StaffFactory, UserFactory
 from audit.models import AuditEvent
+from config.testing import OWNED_OBJECT_MATRIX, matrix_people
 from tracking.models import TimeEntry
 from tracking.tests.factories import ProjectFactory, SessionFactory, TaskFactory, TimeEntryFactory, at
 
@@ -328,32 +329,14 @@ def test_only_admin_may_pass_user(client_for, user, other_user, staff):
     assert not TimeEntry.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("who", "get", "patch", "delete"),
-    [
-        ("owner", 200, 200, 204),
-        ("other_user", 404, 404, 404),
-        ("manager", 200, 403, 403),
-        ("other_staff", 404, 404, 404),
-        ("admin", 200, 200, 204),
-        ("anonymous", 401, 401, 401),
-    ],
-)
-def test_time_entry_permission_matrix(api_client, client_for, who, get, patch, delete):
-    manager = StaffFactory()
-    owner = UserFactory(manager=manager)
-    entry = TimeEntryFactory(user=owner)
-    actors = {
-        "owner": owner,
-        "other_user": UserFactory(),
-        "manager": manager,
-        "other_staff": StaffFactory(),
-        "admin": AdminFactory(),
-    }
-    client = api_client if who == "anonymous" else client_for(actors[who])
+@OWNED_OBJECT_MATRIX
+def test_time_entry_permission_matrix(api_client, client_for, who, get, write, delete):
+    people = matrix_people()
+    entry = TimeEntryFactory(user=people["owner"])
+    client = api_client if who == "anonymous" else client_for(people[who])
     assert client.get(detail(entry)).status_code == get
-    assert client.patch(detail(entry), {"notes": "changed"}).status_code == patch
-    assert client.post(f"{detail(entry)}stop/").status_code in {patch, 409}
+    assert client.patch(detail(entry), {"notes": "changed"}).status_code == write
+    assert client.post(f"{detail(entry)}stop/").status_code in {write, 409}
     assert client.delete(detail(entry)).status_code == delete
     if delete != 204:
         entry.refresh_from_db()
