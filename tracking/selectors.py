@@ -78,28 +78,44 @@ def task_list(*, actor: User) -> QuerySet[Task]:
     return tasks if actor.is_staff_role else tasks.filter(archived=False, project__archived=False)
 
 
-def _laps_prefetch() -> Prefetch:
-    """Laps in order, with their images (one more query for any number of laps)."""
+def _peer_sessions_q(actor: User) -> Q:
+    """Sessions `actor` takes part in as a peer: their own, those they joined, and those a
+    `session_visibility` rule opens (their groups'). There they see every lap and participant."""
+    q = Q(owner=actor) | Q(pk__in=SessionParticipant.objects.filter(user=actor).values("session"))
+    for rule_q in session_visibility.call(actor):
+        q |= Q(pk__in=Session.objects.filter(rule_q).values("pk"))
+    return q
+
+
+def _others_time_q(actor: User, user_field: str, session_field: str) -> Q | None:
+    """Whose laps and participation `actor` may read in a session: the people whose entries
+    `/time-entries/` shows them (`_people_q`), and everyone in a session where they are a peer.
+    A STAFF who sees a report's session only as their manager sees the report's laps, not those
+    of the report's guests. None means everyone (ADMIN)."""
+    people = _people_q(actor, user_field)
+    if people is None:
+        return None
+    return people | Q(**{f"{session_field}__in": Session.objects.filter(_peer_sessions_q(actor)).values("pk")})
+
+
+def _laps_prefetch(actor: User) -> Prefetch:
+    """Laps `actor` may read, in order, with their images (one more query for any number of laps)."""
     images = Prefetch("images", queryset=LapImage.objects.select_related("image", "lap"))
-    return Prefetch(
-        "laps",
-        queryset=TimeEntry.objects.select_related("user", "project", "task")
-        .prefetch_related(images)
-        .order_by("start", "pk"),
-    )
+    laps = TimeEntry.objects.select_related("user", "project", "task")
+    visible = _others_time_q(actor, "user", "session")
+    if visible is not None:
+        laps = laps.filter(visible)
+    return Prefetch("laps", queryset=laps.prefetch_related(images).order_by("start", "pk"))
 
 
 def session_list(*, actor: User) -> QuerySet[Session]:
-    """Sessions `actor` may see, newest first, with owner and laps loaded (two queries for any
-    number of sessions)."""
-    sessions = Session.objects.select_related("owner").prefetch_related(_laps_prefetch())
+    """Sessions `actor` may see, newest first, with owner and the laps they may read loaded (two
+    queries for any number of sessions)."""
+    sessions = Session.objects.select_related("owner").prefetch_related(_laps_prefetch(actor))
     q = _people_q(actor, "owner")
     if q is None:
         return sessions
-    q |= Q(pk__in=SessionParticipant.objects.filter(user=actor).values("session"))
-    for rule_q in session_visibility.call(actor):
-        q |= Q(pk__in=Session.objects.filter(rule_q).values("pk"))
-    return sessions.filter(q)
+    return sessions.filter(q | _peer_sessions_q(actor))
 
 
 def session_latest(*, actor: User) -> Session | None:
@@ -128,14 +144,17 @@ class ParticipantRow:
     is_owner: bool
 
 
-def session_participants(*, session: Session, now: datetime | None = None) -> list[ParticipantRow]:
-    """Everyone who joined the session with the time they logged in it (running laps up to
-    now). Two queries."""
+def session_participants(*, actor: User, session: Session, now: datetime | None = None) -> list[ParticipantRow]:
+    """Everyone who joined the session that `actor` may read (all of them for a peer, see
+    `_others_time_q`) with the time they logged in it (running laps up to now). Two queries."""
     now = now or timezone.now()
     seconds: dict[int, float] = defaultdict(float)
     for user_id, start, end in session.laps.values_list("user_id", "start", "end"):
         seconds[user_id] += max(0.0, ((end or now) - start).total_seconds())
     participants = SessionParticipant.objects.filter(session=session).select_related("user")
+    visible = _others_time_q(actor, "user", "session")
+    if visible is not None:
+        participants = participants.filter(visible)
     return [
         ParticipantRow(participant=p, seconds=int(seconds[p.user_id]), is_owner=p.user_id == session.owner_id)
         for p in participants

@@ -297,7 +297,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     @extend_schema(request=None, responses=s.SessionParticipantOutput(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
     def participants(self, request, id=None):
-        page = self.paginate_queryset(selectors.session_participants(session=self.get_object()))
+        page = self.paginate_queryset(selectors.session_participants(actor=request.user, session=self.get_object()))
         return self.get_paginated_response(s.SessionParticipantOutput(page, many=True).data)
 
 
