@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "groups",
     "leave",
     "scheduling",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("media.api.urls")),
     path("", include("tracking.api.urls")),
     path("", include("groups.api.urls")),
+    path("", include("analytics.api.urls")),
     path("", include("scheduling.api.urls")),
     path("", include("leave.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -282,6 +282,55 @@ def holidays() -> Scenario:
     )
 
 
+# --- analytics --------------------------------------------------------------------------------
+
+
+def _entries_on_new_projects(user) -> Callable[[int], None]:
+    """add(n): n more projects, each with one hour of `user`'s on its own day."""
+    days = itertools.count()
+
+    def add(count):
+        for project in ProjectFactory.create_batch(count):
+            day = next(days)
+            TimeEntryFactory(user=user, project=project, start=at(day, 8), end=at(day, 9))
+
+    return add
+
+
+def report_summary() -> Scenario:
+    """Each object is one more project (a group), with a sub-group per day."""
+    user = UserFactory()
+    return Scenario(user, _entries_on_new_projects(user), query={**WINDOW, "group": "project", "sub_group": "day"})
+
+
+def report_detailed() -> Scenario:
+    user = UserFactory()
+    return Scenario(user, _entries_on_new_projects(user), query=WINDOW)
+
+
+def report_weekly() -> Scenario:
+    """Each object is one more project: a row of the grid."""
+    user = UserFactory()
+    hours = itertools.count()
+
+    def add(count):
+        for project in ProjectFactory.create_batch(count):
+            start = at(0, 0) + timedelta(minutes=20 * next(hours))
+            TimeEntryFactory(user=user, project=project, start=start, end=start + timedelta(minutes=10))
+
+    return Scenario(user, add, query={"week": "2025-W38", "timezone": "UTC"})
+
+
+def report_compliance() -> Scenario:
+    """Each object is one person with one over-long day."""
+
+    def add(count):
+        for person in UserFactory.create_batch(count):
+            TimeEntryFactory(user=person, start=at(1, 6), end=at(1, 18))
+
+    return Scenario(AdminFactory(), add, query={"from": "2025-09-15T00:00:00Z", "to": "2025-09-22T00:00:00Z"})
+
+
 # How to fill each list route, by URL name. A route the discovery finds must have an entry here.
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "accounts:user-list": users,
@@ -300,6 +349,10 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "groups:group-sessions": group_sessions,
     "groups:group-progress-current": group_progress,
     "groups:invite-list": invites,
+    "analytics:report-compliance": report_compliance,
+    "analytics:report-detailed": report_detailed,
+    "analytics:report-summary": report_summary,
+    "analytics:report-weekly": report_weekly,
     "leave:holiday-list": holidays,
     "leave:leave-balances": leave_balances,
     "leave:leave-calendar": leave_calendar,

@@ -1,0 +1,330 @@
+"""Input and output shapes of the reports, exports, shares, dashboard and calendar feed."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.validators import validate_timezone
+from analytics.selectors.sql import DOWN, NEAREST, UP
+from analytics.selectors.summary import DIMENSIONS
+from config.api.fields import EARLIEST, LATEST, AwareDateTimeField
+from config.api.queries import check_window, window_query
+
+MAX_REPORT_DAYS = 366
+MAX_IDS = 100
+ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+# --- Fields ---------------------------------------------------------------------------------
+
+
+class ReportDateTimeField(AwareDateTimeField):
+    """An aware datetime between 1970 and 2999, so day and week arithmetic can never overflow."""
+
+    default_error_messages = {"range": "Must be between 1970-01-01 and 2999-12-31."}
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if not EARLIEST <= result < LATEST:
+            self.fail("range")
+        return result
+
+
+@extend_schema_field({"type": "string", "example": "3fa85f64-5717-4562-b3fc-2c963f66afa6,1b9d6bcd-bbfd-4b2d-9b5d"})
+class UUIDListField(serializers.CharField):
+    """Public ids separated by commas, as a tuple of UUIDs (at most MAX_IDS)."""
+
+    default_error_messages = {
+        "invalid_uuid": "{value!r} is not a valid id.",
+        "too_many": f"At most {MAX_IDS} ids.",
+    }
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if len(parts) > MAX_IDS:
+            self.fail("too_many")
+        ids = []
+        for part in parts:
+            try:
+                ids.append(uuid.UUID(part))
+            except ValueError:
+                self.fail("invalid_uuid", value=part)
+        return tuple(dict.fromkeys(ids))
+
+    def to_representation(self, value):
+        return ",".join(str(item) for item in value)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanField(serializers.Field):
+    """true/false (or 1/0); anything else is a 400 instead of a guess."""
+
+    default_error_messages = {"invalid": "Use true or false."}
+
+    def to_internal_value(self, data):
+        text = str(data).strip().lower()
+        if text in {"true", "1"}:
+            return True
+        if text in {"false", "0"}:
+            return False
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return bool(value)
+
+
+@extend_schema_field({"type": "string", "example": "2026-W48"})
+class IsoWeekField(serializers.CharField):
+    """`2026-W48` to the Monday of that ISO week."""
+
+    default_error_messages = {"invalid_week": "Use an ISO week like 2026-W48."}
+
+    def to_internal_value(self, data):
+        match = ISO_WEEK.match(super().to_internal_value(data))
+        if not match:
+            self.fail("invalid_week")
+        try:
+            return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        except ValueError:
+            self.fail("invalid_week")
+
+    def to_representation(self, value):
+        year, week, _ = value.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+def filter_fields() -> dict[str, serializers.Field]:
+    """The filters every report takes (fresh field instances for each serializer)."""
+    return {
+        "users": UUIDListField(required=False, help_text="Public ids of users, comma-separated (ones you may see)."),
+        "projects": UUIDListField(required=False, help_text="Public ids of projects, comma-separated."),
+        "tasks": UUIDListField(required=False, help_text="Public ids of tasks, comma-separated."),
+        "session": UUIDListField(required=False, help_text="Public ids of sessions, comma-separated."),
+        "group_id": UUIDListField(required=False, help_text="Public ids of focus groups, comma-separated."),
+        "billable": StrictBooleanField(required=False),
+        "timezone": serializers.CharField(
+            required=False,
+            max_length=64,
+            validators=[validate_timezone],
+            help_text="IANA zone that days, weeks and months are counted in. Default: yours.",
+        ),
+        "rounding": serializers.ChoiceField(
+            choices=[UP, DOWN, NEAREST], required=False, help_text="Round each entry's duration."
+        ),
+        "rounding_minutes": serializers.IntegerField(
+            required=False, min_value=1, max_value=1440, help_text="Rounding step in minutes (default 15)."
+        ),
+    }
+
+
+def _window_validate(self, attrs):
+    check_window(attrs["from"], attrs["to"], max_days=MAX_REPORT_DAYS)
+    if attrs.get("sub_group") and attrs.get("sub_group") == attrs.get("group"):
+        raise serializers.ValidationError({"sub_group": ["Must differ from `group`."]})
+    return attrs
+
+
+def report_query_input(name: str, **extra: serializers.Field) -> type[serializers.Serializer]:
+    """A query serializer with the report window (`from`/`to`, at most MAX_REPORT_DAYS days),
+    the filters and `extra`."""
+    built = window_query(name, max_days=MAX_REPORT_DAYS, field_class=ReportDateTimeField, **filter_fields(), **extra)
+    built.validate = _window_validate
+    return built
+
+
+def _group_field(**kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=list(DIMENSIONS), **kwargs)
+
+
+SummaryQueryInput = report_query_input(
+    "SummaryQueryInput",
+    group=_group_field(required=False, default="project", help_text="First level. Default: project."),
+    sub_group=_group_field(required=False, help_text="Second level inside each group."),
+)
+DetailedQueryInput = report_query_input(
+    "DetailedQueryInput",
+    search=serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Words that must all appear (as word prefixes) in the activity or notes.",
+    ),
+    cursor=serializers.CharField(required=False, max_length=200, help_text="From `next` or `previous`."),
+    page_size=serializers.IntegerField(required=False, min_value=1, max_value=200, default=50),
+)
+ExportQueryInput = report_query_input(
+    "ExportQueryInput",
+    format=serializers.ChoiceField(choices=["csv", "xlsx"], default="csv"),
+    kind=serializers.ChoiceField(choices=["detailed", "summary"], default="detailed"),
+    group=_group_field(required=False, default="project", help_text="kind=summary: first level."),
+    sub_group=_group_field(required=False, help_text="kind=summary: second level."),
+    search=serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="kind=detailed: words to find."
+    ),
+)
+
+
+WeeklyQueryInput = type(
+    "WeeklyQueryInput",
+    (serializers.Serializer,),
+    {"week": IsoWeekField(required=False, help_text="ISO week, e.g. 2026-W48. Default: this week."), **filter_fields()},
+)
+
+
+# --- Outputs --------------------------------------------------------------------------------
+
+
+class RoundingOutput(serializers.Serializer):
+    mode = serializers.CharField()
+    minutes = serializers.IntegerField()
+
+
+class SummarySubGroupOutput(serializers.Serializer):
+    key = serializers.JSONField(
+        help_text="Public id (user, project, task, focus group; null: none), ISO date of the first day "
+        "(day, week, month), or the value itself (activity, billable)."
+    )
+    label = serializers.CharField()
+    seconds = serializers.IntegerField()
+    billable_seconds = serializers.IntegerField()
+
+
+class SummaryGroupOutput(SummarySubGroupOutput):
+    groups = SummarySubGroupOutput(many=True, help_text="The sub-groups (empty without `sub_group`).")
+
+
+# `from` is a Python keyword, so the class is built with type(), like config.api.queries does.
+SummaryOutput = type(
+    "SummaryOutput",
+    (serializers.Serializer,),
+    {
+        "from": AwareDateTimeField(source="query.start"),
+        "to": AwareDateTimeField(source="query.end"),
+        "timezone": serializers.CharField(source="query.zone.key"),
+        "seconds": serializers.IntegerField(),
+        "billable_seconds": serializers.IntegerField(),
+        "group_by": serializers.ListField(child=serializers.CharField()),
+        "rounding": RoundingOutput(source="query.rounding", allow_null=True),
+        "groups": SummaryGroupOutput(many=True),
+    },
+)
+
+
+class ReportUserOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class ReportProjectOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ReportTaskOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class DetailedEntryOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    user = ReportUserOutput()
+    project = ReportProjectOutput(allow_null=True)
+    task = ReportTaskOutput(allow_null=True)
+    session = serializers.UUIDField(allow_null=True)
+    activity = serializers.CharField()
+    notes = serializers.CharField()
+    billable = serializers.BooleanField()
+    start_utc = AwareDateTimeField()
+    end_utc = AwareDateTimeField(allow_null=True)
+    running = serializers.BooleanField()
+    date = serializers.DateField(help_text="Local day of the start, in the report's zone.")
+    duration = serializers.IntegerField(help_text="Seconds; a running timer up to now.")
+    seconds = serializers.IntegerField(help_text="`duration` after rounding (equal to it without rounding).")
+
+
+class DetailedPageOutput(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DetailedEntryOutput(many=True)
+
+
+class WeeklyRowOutput(serializers.Serializer):
+    user = ReportUserOutput()
+    project = ReportProjectOutput(allow_null=True)
+    days = serializers.ListField(child=serializers.IntegerField(), help_text="Seconds per day, Monday first.")
+    seconds = serializers.IntegerField()
+
+
+class WeeklyTotalsOutput(serializers.Serializer):
+    days = serializers.ListField(child=serializers.IntegerField())
+    seconds = serializers.IntegerField()
+
+
+class WeeklyOutput(serializers.Serializer):
+    week = serializers.CharField()
+    timezone = serializers.CharField(source="query.zone.key")
+    days = serializers.ListField(child=serializers.DateField())
+    rows = WeeklyRowOutput(many=True)
+    totals = WeeklyTotalsOutput()
+
+
+# --- Team compliance ------------------------------------------------------------------------
+
+TeamComplianceQueryInput = window_query(
+    "TeamComplianceQueryInput",
+    max_days=MAX_REPORT_DAYS,
+    field_class=ReportDateTimeField,
+    users=UUIDListField(required=False, help_text="Public ids of users, comma-separated (each one you may see)."),
+)
+
+
+class ReportPersonOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class TeamViolationOutput(serializers.Serializer):
+    rule = serializers.ChoiceField(choices=["max_weekly_hours", "max_daily_hours", "min_daily_rest"])
+    message = serializers.CharField()
+    date = serializers.DateField(help_text="Local day, first day of the local week, or the day the short rest ended.")
+    period_start = AwareDateTimeField()
+    period_end = AwareDateTimeField()
+    hours = serializers.FloatField(help_text="Hours worked in the period, or hours of rest.")
+    limit_hours = serializers.FloatField()
+
+
+class PersonComplianceOutput(serializers.Serializer):
+    user = ReportPersonOutput()
+    count = serializers.SerializerMethodField()
+    violations = TeamViolationOutput(many=True)
+
+    def get_count(self, person) -> int:
+        return len(person.violations)
+
+
+class LimitsOutput(serializers.Serializer):
+    weekly_hours = serializers.FloatField()
+    daily_hours = serializers.FloatField()
+    rest_hours = serializers.FloatField()
+
+
+TeamComplianceOutput = type(
+    "TeamComplianceOutput",
+    (serializers.Serializer,),
+    {
+        "from": AwareDateTimeField(source="start"),
+        "to": AwareDateTimeField(source="end"),
+        "limits": LimitsOutput(),
+        "violation_count": serializers.IntegerField(),
+        "users": PersonComplianceOutput(many=True, source="people", help_text="Every user in scope, by name."),
+    },
+)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from analytics.api import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("reports/summary/", views.SummaryReportView.as_view(), name="report-summary"),
+    path("reports/detailed/", views.DetailedReportView.as_view(), name="report-detailed"),
+    path("reports/weekly/", views.WeeklyReportView.as_view(), name="report-weekly"),
+    path("reports/compliance/", views.ComplianceReportView.as_view(), name="report-compliance"),
+]
