@@ -55,6 +55,7 @@ class Action(models.TextChoices):
     GROUP_MEMBER_ADD = "group.member_add", "member added"
     GROUP_MEMBER_ROLE_CHANGE = "group.member_role_change", "member's role changed"
     GROUP_MEMBER_REMOVE = "group.member_remove", "member removed"
+    GROUP_MEMBER_UPDATE = "group.member_update", "member's personal goal set by someone else"
     GROUP_MEMBER_LEAVE = "group.member_leave", "member left"
     GROUP_INVITE_CREATE = "group.invite_create", "invite sent"
     GROUP_INVITE_ACCEPT = "group.invite_accept", "invite accepted"

@@ -1,6 +1,7 @@
 """The audit rule over HTTP, across apps: a change made by someone other than the owner of the
 data, and every change of access, writes exactly one audit row naming the actor, the action,
-the target and what changed; people changing their own entries and sessions write none.
+the target and what changed; people changing their own entries, sessions and personal goals
+write none.
 
 Each case arranges its data, then returns the request to make and the row it must write. Only
 rows written by that request count (arranging may call services)."""
@@ -166,6 +167,18 @@ def owner_changes_a_members_role():
     )
 
 
+def manager_sets_a_members_goal():
+    group = GroupFactory()
+    manager = MembershipFactory(group=group, role=MembershipRole.ADMIN).user
+    member = MembershipFactory(group=group, goal_minutes=120).user
+    return Case(
+        lambda: bearer_client(manager).patch(
+            f"/api/v1/groups/{group.uuid}/members/{member.uuid}/", {"goal_minutes": 90}, format="json"
+        ),
+        Expected(manager, Action.GROUP_MEMBER_UPDATE, group, {"user": member.email, "goal_minutes": [120, 90]}),
+    )
+
+
 def manager_removes_a_member():
     group = GroupFactory()
     manager = MembershipFactory(group=group, role=MembershipRole.ADMIN).user
@@ -189,30 +202,16 @@ def owner_invites_someone():
     )
 
 
-def invitee_accepts():
-    invite = InviteFactory()
-    return Case(
-        lambda: bearer_client(invite.invitee).post(f"/api/v1/invites/{invite.uuid}/accept/"),
-        Expected(
-            invite.invitee,
-            Action.GROUP_INVITE_ACCEPT,
-            invite,
-            {"email": invite.email, "status": ["pending", "accepted"]},
-        ),
-    )
+def _invitee_answers(answer: str, action: Action, status: str):
+    def case():
+        invite = InviteFactory()
+        return Case(
+            lambda: bearer_client(invite.invitee).post(f"/api/v1/invites/{invite.uuid}/{answer}/"),
+            Expected(invite.invitee, action, invite, {"email": invite.email, "status": ["pending", status]}),
+        )
 
-
-def invitee_declines():
-    invite = InviteFactory()
-    return Case(
-        lambda: bearer_client(invite.invitee).post(f"/api/v1/invites/{invite.uuid}/decline/"),
-        Expected(
-            invite.invitee,
-            Action.GROUP_INVITE_DECLINE,
-            invite,
-            {"email": invite.email, "status": ["pending", "declined"]},
-        ),
-    )
+    case.__name__ = f"invitee_{answer}s"
+    return case
 
 
 # --- tracking: an ADMIN writing someone else's entries, timers and sessions ---------------------
@@ -311,10 +310,11 @@ AUDITED = [
     group_admin_changes_settings,
     owner_adds_a_member,
     owner_changes_a_members_role,
+    manager_sets_a_members_goal,
     manager_removes_a_member,
     owner_invites_someone,
-    invitee_accepts,
-    invitee_declines,
+    _invitee_answers("accept", Action.GROUP_INVITE_ACCEPT, "accepted"),
+    _invitee_answers("decline", Action.GROUP_INVITE_DECLINE, "declined"),
     admin_creates_an_entry_for_someone,
     admin_edits_someones_entry,
     admin_deletes_someones_entry,
@@ -328,6 +328,12 @@ AUDITED = [
 
 
 # --- the owner's own data: no row -----------------------------------------------------------------
+
+
+def member_sets_their_own_goal():
+    membership = MembershipFactory()
+    url = f"/api/v1/groups/{membership.group.uuid}/members/{membership.user.uuid}/"
+    return Case(lambda: bearer_client(membership.user).patch(url, {"goal_minutes": 90}, format="json"), None)
 
 
 def user_edits_their_entry():
@@ -368,6 +374,7 @@ def user_deletes_their_session():
 
 
 NOT_AUDITED = [
+    member_sets_their_own_goal,
     user_edits_their_entry,
     user_deletes_their_entry,
     user_stops_their_timer,

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import Action
-from audit.services import audit_record
+from audit.services import audit_change, audit_record
 from config.changes import check_changes
 from config.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from groups.models import Group, GroupSession, Membership, MembershipRole
@@ -112,7 +112,7 @@ def membership_update(
 ) -> Membership:
     """Change a member's role or personal settings (keys from MEMBERSHIP_UPDATABLE;
     `goal_minutes` None: the group's goal). Role changes are audited and the member is told;
-    demoting the last owner is a 409."""
+    demoting the last owner is a 409. A personal goal set by someone else is audited."""
     check_changes(changes, MEMBERSHIP_UPDATABLE)
     now = now or timezone.now()
     group = lock_group(membership.group)
@@ -129,6 +129,7 @@ def membership_update(
 
     if "muted" in changes:
         target.muted = changes["muted"]
+    old_goal = target.goal_minutes
     if "goal_minutes" in changes:
         target.goal_minutes = changes["goal_minutes"]
     old_role = target.role
@@ -137,6 +138,15 @@ def membership_update(
             raise Conflict("This is the group's last owner; make another member an owner first.", code="last_owner")
         target.role = changes["role"]
     target.save()
+    if target.goal_minutes != old_goal:
+        audit_change(
+            actor=actor,
+            owner=target.user,
+            action=Action.GROUP_MEMBER_UPDATE,
+            target=group,
+            changes={"user": target.user.email, "goal_minutes": [old_goal, target.goal_minutes]},
+            now=now,
+        )
     if target.role != old_role:
         sync_primary_owner(group)
         audit_record(

@@ -18,6 +18,18 @@ def the_only_event():
     return events[0]
 
 
+def assert_the_only_event(action, actor, target, changes):
+    """Exactly one row, by `actor`, on `target`, saying `changes`."""
+    event = the_only_event()
+    assert (event.action, event.actor, event.target_type, event.target_id) == (
+        action,
+        actor,
+        target._meta.label_lower,
+        str(target.uuid),
+    )
+    assert event.changes == changes
+
+
 def test_changing_group_settings_writes_one_row_with_old_and_new_values(client_for):
     group = GroupFactory(name="Readers")
     manager = MembershipFactory(group=group, role=MembershipRole.ADMIN).user
@@ -27,15 +39,10 @@ def test_changing_group_settings_writes_one_row_with_old_and_new_values(client_f
         format="json",
     )
     assert response.status_code == 200, response.content
-    event = the_only_event()
-    assert (event.action, event.actor, event.target_type, event.target_id) == (
-        Action.GROUP_UPDATE,
-        manager,
-        "groups.group",
-        str(group.uuid),
-    )
     # goal_minutes was 600 already: only what changed is recorded.
-    assert event.changes == {"name": ["Readers", "Writers"], "ends_on": [None, "2030-01-31"]}
+    assert_the_only_event(
+        Action.GROUP_UPDATE, manager, group, {"name": ["Readers", "Writers"], "ends_on": [None, "2030-01-31"]}
+    )
 
 
 def test_settings_saved_unchanged_write_no_row(client_for):
@@ -51,9 +58,7 @@ def test_adding_a_member_writes_one_row(client_for):
         f"/api/v1/groups/{group.uuid}/members/", {"user": str(newcomer.uuid), "role": "admin"}
     )
     assert response.status_code == 201, response.content
-    event = the_only_event()
-    assert (event.action, event.actor, event.target_id) == (Action.GROUP_MEMBER_ADD, group.owner, str(group.uuid))
-    assert event.changes == {"user": newcomer.email, "role": "admin"}
+    assert_the_only_event(Action.GROUP_MEMBER_ADD, group.owner, group, {"user": newcomer.email, "role": "admin"})
 
 
 def test_removing_a_member_writes_one_row_also_when_they_leave_its_sessions(client_for):
@@ -63,9 +68,27 @@ def test_removing_a_member_writes_one_row_also_when_they_leave_its_sessions(clie
     SessionParticipant.objects.create(session=session, user=member, joined_at=session.created_at)
     response = client_for(group.owner).delete(f"/api/v1/groups/{group.uuid}/members/{member.uuid}/")
     assert response.status_code == 204, response.content
-    event = the_only_event()
-    assert (event.action, event.actor, event.target_id) == (Action.GROUP_MEMBER_REMOVE, group.owner, str(group.uuid))
-    assert event.changes == {"user": member.email, "role": "member"}
+    assert_the_only_event(Action.GROUP_MEMBER_REMOVE, group.owner, group, {"user": member.email, "role": "member"})
+
+
+def test_a_manager_setting_a_members_goal_writes_one_row(client_for):
+    group = GroupFactory()
+    manager = MembershipFactory(group=group, role=MembershipRole.ADMIN).user
+    member = MembershipFactory(group=group).user
+    url = f"/api/v1/groups/{group.uuid}/members/{member.uuid}/"
+    response = client_for(manager).patch(url, {"goal_minutes": 45}, format="json")
+    assert response.status_code == 200, response.content
+    changes = {"user": member.email, "goal_minutes": [None, 45]}
+    assert_the_only_event(Action.GROUP_MEMBER_UPDATE, manager, group, changes)
+
+
+def test_members_setting_their_own_goal_or_muting_write_no_row(client_for):
+    group = GroupFactory()
+    member = MembershipFactory(group=group).user
+    url = f"/api/v1/groups/{group.uuid}/members/{member.uuid}/"
+    response = client_for(member).patch(url, {"goal_minutes": 45, "muted": True}, format="json")
+    assert response.status_code == 200, response.content
+    assert not AuditEvent.objects.exists()
 
 
 def test_sending_an_invite_writes_one_row_on_the_invite(client_for):
@@ -93,22 +116,15 @@ def test_answering_an_invite_writes_one_row(client_for, answer, action, status):
     invite = InviteFactory()
     response = client_for(invite.invitee).post(f"/api/v1/invites/{invite.uuid}/{answer}/")
     assert response.status_code == 200, response.content
-    event = the_only_event()
-    assert (event.action, event.actor, event.target_id) == (action, invite.invitee, str(invite.uuid))
-    assert event.changes == {"email": invite.email, "status": ["pending", status]}
+    assert_the_only_event(action, invite.invitee, invite, {"email": invite.email, "status": ["pending", status]})
 
 
 def test_revoking_an_invite_writes_one_decline_row_by_the_manager(client_for):
     invite = InviteFactory()
     response = client_for(invite.group.owner).post(f"/api/v1/invites/{invite.uuid}/decline/")
     assert response.status_code == 200, response.content
-    event = the_only_event()
-    assert (event.action, event.actor, event.target_id) == (
-        Action.GROUP_INVITE_DECLINE,
-        invite.group.owner,
-        str(invite.uuid),
-    )
-    assert event.changes == {"email": invite.email, "status": ["pending", "revoked"]}
+    changes = {"email": invite.email, "status": ["pending", "revoked"]}
+    assert_the_only_event(Action.GROUP_INVITE_DECLINE, invite.group.owner, invite, changes)
 
 
 def test_a_refused_change_writes_no_row(client_for):
