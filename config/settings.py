@@ -468,6 +468,14 @@ if len(LEAVE_DEFAULT_WEEK_HOURS) != 7 or not all(0 <= h <= 24 for h in LEAVE_DEF
 # Longest leave request, and widest holiday/calendar window, in calendar days.
 LEAVE_MAX_REQUEST_DAYS = env_int("LEAVE_MAX_REQUEST_DAYS", 366)
 LEAVE_MAX_WINDOW_DAYS = env_int("LEAVE_MAX_WINDOW_DAYS", 731)
+# The jobs run every six hours and write each ledger row once (a repeated or concurrent run writes nothing).
+for _name, _task in {
+    "leave-grant-yearly": "leave.tasks.leave_grant_yearly_task",
+    "leave-accrue": "leave.tasks.leave_accrue_task",
+    "leave-carry-over": "leave.tasks.leave_carry_over_task",
+    "leave-expire-carry-over": "leave.tasks.leave_expire_carry_over_task",
+}.items():
+    CELERY_BEAT_SCHEDULE[_name] = {"task": _task, "schedule": timedelta(hours=6)}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "LeaveRequestStatusEnum": "leave.models.RequestStatus",
