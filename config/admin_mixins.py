@@ -42,11 +42,14 @@ def form_changes(form, names: Iterable[str]) -> dict[str, Any]:
 class ServiceSaveMixin:
     """Saves from change forms go through a service; a refusal is shown instead of saved."""
 
-    def save_through(self, request, call: Callable[[], object]) -> None:
+    def save_through(self, request, call: Callable[[], object]) -> bool:
+        """Whether the service saved; when it refused, the page says why."""
         try:
             call()
         except ApplicationError as exc:
             self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
+            return False
+        return True
 
     def update_through(self, request, obj, changes: Mapping[str, Any], call: Callable[[Mapping], object]) -> None:
         """Save a change form's `changes` (when there are any) with `call(changes)`, a service that
@@ -54,6 +57,14 @@ class ServiceSaveMixin:
         if changes:
             self.save_through(request, lambda: call(changes))
         obj.refresh_from_db()
+
+
+def record_formset(formset, *, new: Iterable[Any] = (), changed: Iterable[tuple[Any, list[str]]] = ()) -> None:
+    """For a formset saved through a service (or, by default, one that saves nothing): what
+    `formset.save()` records for the admin's change message."""
+    formset.new_objects = list(new)
+    formset.changed_objects = list(changed)
+    formset.deleted_objects = []
 
 
 class ServiceDeleteMixin(ServiceSaveMixin):

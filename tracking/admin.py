@@ -12,6 +12,7 @@ from config.admin_mixins import (
     ServiceSaveMixin,
     StaffScopedAdmin,
     form_changes,
+    record_formset,
     run_service_action,
 )
 from tracking.models import Project, Session, SessionParticipant, Task, TimeEntry
@@ -218,6 +219,8 @@ class SessionAdmin(ServiceDeleteMixin, StaffScopedAdmin):
 
     def save_related(self, request, form, formsets, change):
         """The inlines are read only; nothing to save."""
+        for formset in formsets:
+            record_formset(formset)
 
     def delete_through(self, request, obj):
         sessions.session_delete(actor=request.user, session=obj)

@@ -130,3 +130,31 @@ def test_admin_creates_and_archives_projects_through_the_service(admin_user):
         "project.create",
         "project.archive",
     ]
+
+
+def test_admin_edits_a_sessions_title_through_the_service(admin_user, user):
+    session = SessionFactory(owner=user, title="Before")
+    lap = TimeEntryFactory(user=user, session=session, start=at(0, 9), end=at(0, 10))
+    participant = session.participants.get()
+    form = {
+        "title": "After",
+        "notes": "",
+        # The inlines are read only: only their management data and ids are posted.
+        "laps-TOTAL_FORMS": "1",
+        "laps-INITIAL_FORMS": "1",
+        "laps-0-id": lap.pk,
+        "laps-0-session": session.pk,
+        "participants-TOTAL_FORMS": "1",
+        "participants-INITIAL_FORMS": "1",
+        "participants-0-id": participant.pk,
+        "participants-0-session": session.pk,
+        "_save": "Save",
+    }
+
+    response = console(admin_user).post(f"/admin/tracking/session/{session.pk}/change/", form)
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.title == "After"
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.changes) == ("session.update", admin_user, {"title": ["Before", "After"]})
