@@ -7,13 +7,14 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Notification, User, UserSettings
+from accounts.services import settings as user_settings
 from accounts.services.users import (
     manager_check,
     user_create_by_admin,
     user_password_reset_by_admin,
     user_update_by_admin,
 )
-from config.admin_mixins import ServiceSaveMixin, StaffScopedAdmin
+from config.admin_mixins import ServiceSaveMixin, StaffScopedAdmin, form_changes, record_formset
 from config.errors import ValidationFailed
 
 
@@ -107,6 +108,26 @@ class UserAdmin(ServiceSaveMixin, StaffScopedAdmin, DjangoUserAdmin):
             self.save_through(request, lambda: user_update_by_admin(actor=request.user, user=obj, changes=changes))
         obj.refresh_from_db()
 
+    def save_formset(self, request, form, formset, change):
+        """The settings inline saves through the settings service (validators, audit row)."""
+        if formset.model is not UserSettings:
+            return super().save_formset(request, form, formset, change)
+        new, changed = [], []
+        for settings_form in formset.forms:
+            changes = form_changes(settings_form, user_settings.UPDATABLE)
+            if not changes or not self._save_settings(request, form.instance, changes):
+                continue
+            if settings_form.instance._state.adding:
+                new.append(settings_form.instance)
+            else:
+                changed.append((settings_form.instance, list(changes)))
+        record_formset(formset, new=new, changed=changed)
+
+    def _save_settings(self, request, user, changes) -> bool:
+        return self.save_through(
+            request, lambda: user_settings.user_settings_update(actor=request.user, user=user, changes=changes)
+        )
+
     def user_change_password(self, request, id, form_url=""):
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
@@ -117,12 +138,27 @@ class UserAdmin(ServiceSaveMixin, StaffScopedAdmin, DjangoUserAdmin):
 
 
 @admin.register(UserSettings)
-class UserSettingsAdmin(admin.ModelAdmin):
+class UserSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """Settings save through the settings service, like the user page's inline."""
+
     list_display = ["user", "theme", "week_start", "time_format", "updated_at"]
     list_filter = ["theme", "week_start", "time_format"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        def update(changes):
+            return user_settings.user_settings_update(actor=request.user, user=obj.user, changes=changes)
+
+        if change:
+            self.update_through(request, obj, form_changes(form, user_settings.UPDATABLE), update)
+        else:  # a new row: every field as the form has it
+            values = {name: form.cleaned_data[name] for name in user_settings.UPDATABLE}
+            self.save_through(request, lambda: update(values))
 
 
 @admin.register(Notification)

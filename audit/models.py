@@ -24,6 +24,7 @@ class Action(models.TextChoices):
     USER_PASSWORD_CHANGE = "user.password_change", "password changed"
     USER_PASSWORD_RESET_BY_ADMIN = "user.password_reset_by_admin", "password set by an admin"
     USER_AVATAR_CHANGE = "user.avatar_change", "avatar changed"
+    USER_SETTINGS_UPDATE = "user.settings_update", "another user's settings changed"
 
     IMAGE_DELETE = "image.delete", "image deleted"
 
@@ -54,8 +55,8 @@ class Action(models.TextChoices):
     GROUP_CLONE = "group.clone", "group cloned"
     GROUP_MEMBER_ADD = "group.member_add", "member added"
     GROUP_MEMBER_ROLE_CHANGE = "group.member_role_change", "member's role changed"
-    GROUP_MEMBER_REMOVE = "group.member_remove", "member removed"
     GROUP_MEMBER_UPDATE = "group.member_update", "member's personal goal set by someone else"
+    GROUP_MEMBER_REMOVE = "group.member_remove", "member removed"
     GROUP_MEMBER_LEAVE = "group.member_leave", "member left"
     GROUP_INVITE_CREATE = "group.invite_create", "invite sent"
     GROUP_INVITE_ACCEPT = "group.invite_accept", "invite accepted"

@@ -1,5 +1,8 @@
 """The staff console without a browser: sign-in limits, branding, account administration."""
 
+import json
+import uuid
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -171,3 +174,94 @@ def test_admin_sets_a_password_and_the_accounts_sessions_end(admin_user):
         admin_user,
         str(target.uuid),
     )
+
+
+def _settings_inline(settings: UserSettings, **overrides) -> dict:
+    """The settings inline of the user page, as posted for an existing settings row."""
+    data = {
+        "settings-TOTAL_FORMS": "1",
+        "settings-INITIAL_FORMS": "1",
+        "settings-0-user": settings.user_id,
+        "settings-0-theme": settings.theme,
+        "settings-0-week_start": settings.week_start,
+        "settings-0-time_format": settings.time_format,
+        "settings-0-default_project": settings.default_project or "",
+        "settings-0-notification_preferences": json.dumps(settings.notification_preferences),
+    }
+    data.update({f"settings-0-{name}": value for name, value in overrides.items()})
+    return data
+
+
+def test_settings_changed_on_the_user_page_save_through_the_service_with_one_audit_row(admin_user):
+    target = UserFactory()
+    settings = UserSettings.objects.create(user=target)
+    form = _change_form(target) | _settings_inline(settings, theme="dark", week_start="sunday")
+
+    response = _console(admin_user).post(reverse("admin:accounts_user_change", args=[target.pk]), form)
+
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert (settings.theme, settings.week_start) == ("dark", "sunday")
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.target_type, event.target_id) == (
+        Action.USER_SETTINGS_UPDATE,
+        admin_user,
+        "accounts.user",
+        str(target.uuid),
+    )
+    assert event.changes == {"user": target.email, "theme": ["system", "dark"], "week_start": ["monday", "sunday"]}
+
+
+def test_a_settings_refusal_on_the_user_page_is_shown_and_saves_nothing(admin_user):
+    target = UserFactory()
+    settings = UserSettings.objects.create(user=target)
+    form = _change_form(target) | _settings_inline(settings, default_project=str(uuid.uuid4()))
+
+    response = _console(admin_user).post(reverse("admin:accounts_user_change", args=[target.pk]), form, follow=True)
+
+    assert "Not saved: default_project: No project with this id." in response.content.decode()
+    settings.refresh_from_db()
+    assert settings.default_project is None
+    assert not AuditEvent.objects.exists()
+
+
+def test_the_settings_page_saves_through_the_service_with_one_audit_row(admin_user):
+    target = UserFactory()
+    settings = UserSettings.objects.create(user=target)
+    form = {
+        "theme": "light",
+        "week_start": "monday",
+        "time_format": "12h",
+        "default_project": "",
+        "notification_preferences": json.dumps({"email": True, "muted_kinds": []}),
+        "_save": "Save",
+    }
+
+    response = _console(admin_user).post(reverse("admin:accounts_usersettings_change", args=[target.pk]), form)
+
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert (settings.theme, settings.time_format, settings.notification_preferences["email"]) == ("light", "12h", True)
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.target_id) == (Action.USER_SETTINGS_UPDATE, admin_user, str(target.uuid))
+    assert event.changes == {
+        "user": target.email,
+        "theme": ["system", "light"],
+        "time_format": ["24h", "12h"],
+        "notification_preferences": [
+            {"email": False, "muted_kinds": []},
+            {"email": True, "muted_kinds": []},
+        ],
+    }
+
+
+def test_an_admin_changing_their_own_settings_in_the_console_writes_no_row(admin_user):
+    settings = UserSettings.objects.create(user=admin_user)
+    form = _change_form(admin_user) | _settings_inline(settings, theme="dark")
+
+    response = _console(admin_user).post(reverse("admin:accounts_user_change", args=[admin_user.pk]), form)
+
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert settings.theme == "dark"
+    assert not AuditEvent.objects.exists()

@@ -3,7 +3,9 @@ import uuid
 import pytest
 
 from accounts.hooks import settings_validator
-from config.errors import ValidationFailed
+from accounts.models import UserSettings
+from accounts.services.settings import user_settings_update
+from config.errors import PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +79,11 @@ def test_apps_can_veto_settings_through_registered_validators(client_for, user, 
 
 def test_settings_need_authentication(api_client):
     assert api_client.get(URL).status_code == 401
+
+
+def test_only_an_admin_changes_someone_elses_settings(user, other_user, staff):
+    with pytest.raises(PermissionDenied):
+        user_settings_update(actor=staff, user=user, changes={"theme": "dark"})
+    with pytest.raises(PermissionDenied):
+        user_settings_update(actor=other_user, user=user, changes={"theme": "dark"})
+    assert not UserSettings.objects.filter(user=user, theme="dark").exists()
