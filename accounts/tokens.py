@@ -64,11 +64,6 @@ def issue_token_pair(user) -> TokenPair:
     )
 
 
-def read_refresh_token(raw: str) -> RefreshToken:
-    """Verify signature, expiry, type and blacklist. Raises TokenError."""
-    return RefreshToken(raw)
-
-
 def verified_claims(raw: str) -> dict | None:
     """Claims of a correctly signed, unexpired refresh token, without touching the database
     (used to key per-account rate limits before any work is done). None if not valid."""
