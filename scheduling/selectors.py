@@ -41,6 +41,14 @@ def service_list(*, actor: User) -> QuerySet[Service]:
     return services
 
 
+def service_find(*, actor: User, service_id) -> Service | None:
+    """One service `actor` may book (active, or any for an ADMIN), without its staff list."""
+    services = Service.objects.filter(uuid=service_id)
+    if not actor.is_admin_role:
+        services = services.filter(active=True)
+    return services.first()
+
+
 def appointment_list(*, actor: User) -> QuerySet[Appointment]:
     """Appointments `actor` may see (and address by id): a USER their own bookings; a STAFF those
     they serve and those they booked; an ADMIN all."""

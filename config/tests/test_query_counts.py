@@ -45,6 +45,7 @@ from leave.tests.factories import (
     ledger_row,
 )
 from media.models import Image, ImageKind
+from scheduling.tests.factories import AppointmentFactory, OverrideFactory, ScheduleFactory, ServiceFactory
 from tracking.models import LapImage, SessionParticipant, TimeEntry
 from tracking.tests.factories import ProjectFactory, SessionFactory, TaskFactory, TimeEntryFactory, at
 
@@ -331,6 +332,43 @@ def report_compliance() -> Scenario:
     return Scenario(AdminFactory(), add, query={"from": "2025-09-15T00:00:00Z", "to": "2025-09-22T00:00:00Z"})
 
 
+# --- scheduling -------------------------------------------------------------------------------
+
+
+def services() -> Scenario:
+    """Each object is one more active service, offered by two staff members."""
+    return Scenario(UserFactory(), lambda count: ServiceFactory.create_batch(count, staff=StaffFactory.create_batch(2)))
+
+
+def appointments() -> Scenario:
+    user = UserFactory()
+    return Scenario(user, lambda count: AppointmentFactory.create_batch(count, customer=user))
+
+
+def staff_availability() -> Scenario:
+    """Each object is one more weekly interval of a staff member's schedule."""
+    schedule = ScheduleFactory(weekly=[])
+
+    def add(count):
+        for index in range(len(schedule.weekly), len(schedule.weekly) + count):
+            hour = f"{6 + index // 7:02d}"
+            schedule.weekly.append({"weekday": index % 7 + 1, "start": f"{hour}:00", "end": f"{hour}:30"})
+        schedule.save()
+
+    return Scenario(UserFactory(), add, kwargs={"id": schedule.staff.uuid}, query={"on": "2026-06-01"})
+
+
+def staff_overrides() -> Scenario:
+    staff = StaffFactory()
+    days = itertools.count()
+
+    def add(count):
+        for _ in range(count):
+            OverrideFactory(staff=staff, date=date(2027, 1, 1) + timedelta(days=next(days)))
+
+    return Scenario(UserFactory(), add, kwargs={"id": staff.uuid})
+
+
 # How to fill each list route, by URL name. A route the discovery finds must have an entry here.
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "accounts:user-list": users,
@@ -359,6 +397,10 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "leave:leave-ledger": leave_ledger,
     "leave:leave-request-list": leave_requests,
     "leave:leave-type-list": leave_types,
+    "scheduling:appointment-list": appointments,
+    "scheduling:service-list": services,
+    "scheduling:staff-availability": staff_availability,
+    "scheduling:staff-availability-overrides": staff_overrides,
 }
 
 TEST_FILE = "config/tests/test_query_counts.py"

@@ -175,7 +175,7 @@ class SlotsView(ApiView):
         query = parse_input(
             s.SlotsQueryInput, request.query_params, context={"default_timezone": request.user.timezone}
         )
-        service = selectors.service_list(actor=request.user).filter(uuid=query["service"]).first()
+        service = selectors.service_find(actor=request.user, service_id=query["service"])
         if service is None:
             raise NotFound("Service not found.")
         if "staff" in query:
@@ -223,8 +223,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         return selectors.appointment_list(actor=request.user)
 
     def _output(self, appointment, status_code=status.HTTP_200_OK) -> Response:
-        fresh = selectors.appointment_list(actor=self.request.user).get(pk=appointment.pk)
-        return Response(s.AppointmentOutput(fresh).data, status=status_code)
+        # A staff member who handed the appointment to a colleague no longer sees it: show it once more.
+        fresh = selectors.appointment_list(actor=self.request.user).filter(pk=appointment.pk).first()
+        return Response(s.AppointmentOutput(fresh or appointment).data, status=status_code)
 
     @extend_schema(
         request=s.AppointmentCreateInput,
@@ -235,7 +236,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     )
     def create(self, request):
         data = parse_input(s.AppointmentCreateInput, request.data)
-        service = selectors.service_list(actor=request.user).filter(uuid=data["service"]).first()
+        service = selectors.service_find(actor=request.user, service_id=data["service"])
         if service is None:
             raise ValidationFailed("service: No such service.", fields={"service": ["No such service."]})
         staff = _staff_or_400(data["staff"]) if "staff" in data else None
@@ -264,7 +265,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
 
     @extend_schema(
         request=None,
-        responses=s.AppointmentOutput,
+        responses={200: s.AppointmentOutput},
         description="Cancels the appointment (the row stays, with status `cancelled`); the same as "
         "POST .../cancel/ without a reason. Answers with the cancelled appointment.",
     )
