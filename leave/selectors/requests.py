@@ -32,12 +32,8 @@ def leave_request_list(*, actor: User) -> QuerySet[LeaveRequest]:
     return requests.filter(user=actor)
 
 
-def pending_first(requests: QuerySet[LeaveRequest]) -> QuerySet[LeaveRequest]:
-    return requests.annotate(
-        pending_rank=Case(
-            When(status=RequestStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
-        )
-    ).order_by("pending_rank", "start_date", "id")
+# Sorts pending requests before decided ones (the approval console's order).
+PENDING_FIRST = Case(When(status=RequestStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def leave_type_list(*, actor: User, include_inactive: bool = False) -> QuerySet[LeaveType]:

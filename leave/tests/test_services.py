@@ -307,3 +307,16 @@ def test_postgresql_refuses_to_update_or_delete_ledger_rows(employee):
     with pytest.raises(IntegrityError), transaction.atomic():
         LeaveLedgerEntry.objects.filter(pk=row.pk).update(days=99)
     assert LeaveLedgerEntry.objects.get(pk=row.pk).days == 25
+
+
+def test_the_decision_reaches_the_requester_by_email_once_committed(
+    employee, manager, clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.models import UserSettings
+
+    UserSettings.objects.create(user=employee, notification_preferences={"email": True, "muted_kinds": []})
+    request = submit(employee, date(2027, 3, 1), date(2027, 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.leave_request_approve(actor=manager, request=request)
+    assert [m.to for m in mailoutbox] == [[employee.email]]
+    assert "approved" in mailoutbox[0].body
