@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     # Timekeep apps, in dependency order (an app imports only from apps before it).
     "audit",
+    "outbox",
     "media",
     "accounts",
     "tracking",
@@ -191,6 +192,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# A broker outage must not hold a request: connecting and each socket read or write give up after
+# OUTBOX_PUBLISH_TIMEOUT_SECONDS, and a publish is not retried (the outbox sends it again later).
+OUTBOX_PUBLISH_TIMEOUT_SECONDS = env_int("OUTBOX_PUBLISH_TIMEOUT_SECONDS", 1)
+CELERY_BROKER_CONNECTION_TIMEOUT = OUTBOX_PUBLISH_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": OUTBOX_PUBLISH_TIMEOUT_SECONDS,
+    "socket_timeout": OUTBOX_PUBLISH_TIMEOUT_SECONDS,
+    "max_retries": 0,  # one connection attempt per publish; the outbox retries
+}
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule lives in code; DatabaseScheduler copies it into the database when beat starts,
 # where staff can pause an entry from the admin.
@@ -199,6 +210,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.purge_audit_log_task",
         "schedule": timedelta(days=1),
     },
+}
+
+# --- Outbox: queued side effects -----------------------------------------------------------
+# Tasks a request queues are written to the outbox in its transaction and published once it
+# commits; what could not be published then is sent by this job, retried with exponential backoff
+# (OUTBOX_RETRY_SECONDS doubling up to OUTBOX_RETRY_MAX_SECONDS) until OUTBOX_MAX_ATTEMPTS.
+OUTBOX_DRAIN_SECONDS = env_int("OUTBOX_DRAIN_SECONDS", 30)
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 10)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 30)
+# Sent rows are kept this many days (to look into), then deleted by the drain.
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
+CELERY_BEAT_SCHEDULE["drain-outbox"] = {
+    "task": "outbox.tasks.outbox_drain_task",
+    "schedule": timedelta(seconds=OUTBOX_DRAIN_SECONDS),
 }
 
 # --- Auth and tokens ------------------------------------------------------------------------
@@ -275,6 +301,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# How deeply a JSON body may nest lists and objects; deeper is a 400.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # How deeply a JSON body may nest lists and objects; deeper is a 400.
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)

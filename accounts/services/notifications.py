@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Notification, User, UserSettings
 from config.errors import NotFound
+from outbox.services import outbox_enqueue
 
 # An e-mail attachment: (file name, text content, MIME type), e.g. an iCalendar invitation.
 Attachment = tuple[str, str, str]
@@ -27,7 +27,8 @@ def notification_send(
     now: datetime | None = None,
 ) -> Notification | None:
     """Put one message in `user`'s inbox unless they muted `kind`. If they want e-mail, a task
-    sends it (with `attachments`) once the surrounding transaction commits. Returns None when muted."""
+    sends it (with `attachments`) once the surrounding transaction commits, queued through the
+    outbox so a broker outage delays the e-mail without failing the caller. Returns None when muted."""
     sent = notification_send_many(
         users=[user], kind=kind, message=message, payload=payload, attachments=attachments, now=now
     )
@@ -57,10 +58,8 @@ def notification_send_many(
     Notification.objects.bulk_create(rows)
     email_ids = [row.uuid for row in rows if row.user_id in prefs and prefs[row.user_id].email_notifications]
     if email_ids:
-        from accounts.tasks import send_notification_emails_task
-
         files = [list(attachment) for attachment in attachments]
-        transaction.on_commit(lambda: send_notification_emails_task.delay([str(i) for i in email_ids], files))
+        outbox_enqueue("accounts.tasks.send_notification_emails_task", [str(i) for i in email_ids], files)
     return rows
 
 
