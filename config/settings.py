@@ -515,3 +515,28 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "LeavePreviewProblemEnum": "leave.api.serializers.PREVIEW_PROBLEMS",
     }
 )
+
+# --- Analytics (reports, exports, calendar feed) --------------------------------------------
+# A detailed export with more rows than this is written in the background (the request answers
+# 202 with an export job) instead of being streamed.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 50000)
+# Hours an exported file stays downloadable; the hourly expire-exports job removes it then.
+EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 24)
+# Rows fetched per round trip of an export's server-side cursor.
+EXPORT_CHUNK_ROWS = env_int("EXPORT_CHUNK_ROWS", 2000)
+# Background exports one person may have queued or running at once (one more is a 409).
+EXPORT_MAX_PENDING = env_int("EXPORT_MAX_PENDING", 3)
+if EXPORT_SYNC_MAX_ROWS < 0 or min(EXPORT_RETENTION_HOURS, EXPORT_CHUNK_ROWS, EXPORT_MAX_PENDING) < 1:
+    raise ImproperlyConfigured("EXPORT_* settings must be positive (EXPORT_SYNC_MAX_ROWS may be 0).")
+CELERY_BEAT_SCHEDULE["expire-exports"] = {
+    "task": "analytics.tasks.expire_exports_task",
+    "schedule": timedelta(hours=1),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ExportFormatEnum": "analytics.models.ExportFormat",
+        "ExportKindEnum": "analytics.models.ExportKind",
+        "ExportStatusEnum": "analytics.models.ExportStatus",
+        "ReportDimensionEnum": "analytics.selectors.summary.DIMENSIONS",
+    }
+)

@@ -31,6 +31,7 @@ from audit.models import Action
 from audit.services import audit_record
 from config.errors import Conflict, NotFound, ValidationFailed
 from media.errors import PayloadTooLarge
+from media.hooks import keys_in_use
 from media.models import CONTENT_TYPES, Image, ImageKind
 from media.processing import ProcessedImage, process_image, read_upload
 from media.storage import (
@@ -299,6 +300,8 @@ def media_sweep(*, now: datetime | None = None) -> SweepResult:
         candidates = (key for key, modified in media_storage().iter_objects() if modified < cutoff and _is_key(key))
         while batch := list(islice(candidates, SWEEP_BATCH)):
             known = expired_keys | set(Image.objects.filter(key__in=batch).values_list("key", flat=True))
+            for claimed in keys_in_use.call(batch):  # objects other apps keep without an Image row
+                known |= set(claimed)
             for key in batch:
                 if key not in known:
                     object_delete(key)

@@ -11,6 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.validators import validate_timezone
+from analytics.models import ExportFormat, ExportKind, ExportStatus
+from analytics.selectors.exports import export_download
 from analytics.selectors.sql import DOWN, NEAREST, UP
 from analytics.selectors.summary import DIMENSIONS
 from config.api.fields import EARLIEST, LATEST, AwareDateTimeField
@@ -46,6 +48,8 @@ class UUIDListField(serializers.CharField):
     }
 
     def to_internal_value(self, data):
+        if isinstance(data, list):  # a JSON body may send an array
+            data = ",".join(str(item) for item in data)
         text = super().to_internal_value(data)
         parts = [part.strip() for part in text.split(",") if part.strip()]
         if len(parts) > MAX_IDS:
@@ -161,8 +165,8 @@ DetailedQueryInput = report_query_input(
 )
 ExportQueryInput = report_query_input(
     "ExportQueryInput",
-    format=serializers.ChoiceField(choices=["csv", "xlsx"], default="csv"),
-    kind=serializers.ChoiceField(choices=["detailed", "summary"], default="detailed"),
+    format=serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.CSV),
+    kind=serializers.ChoiceField(choices=ExportKind.choices, default=ExportKind.DETAILED),
     group=_group_field(required=False, default="project", help_text="kind=summary: first level."),
     sub_group=_group_field(required=False, help_text="kind=summary: second level."),
     search=serializers.CharField(
@@ -328,3 +332,25 @@ TeamComplianceOutput = type(
         "users": PersonComplianceOutput(many=True, source="people", help_text="Every user in scope, by name."),
     },
 )
+
+
+# --- Exports --------------------------------------------------------------------------------
+
+
+class ExportJobOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    status = serializers.ChoiceField(choices=ExportStatus.choices)
+    format = serializers.ChoiceField(choices=ExportFormat.choices)
+    kind = serializers.ChoiceField(choices=ExportKind.choices)
+    params = serializers.JSONField(help_text="The report's parameters, as given.")
+    row_count = serializers.IntegerField(allow_null=True, help_text="Rows of the file (the total row aside).")
+    byte_size = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField(help_text="Why the export failed (empty otherwise).")
+    created_at = AwareDateTimeField()
+    finished_at = AwareDateTimeField(allow_null=True)
+    expires_at = AwareDateTimeField(allow_null=True, help_text="When the file is removed.")
+    download_url = serializers.SerializerMethodField(help_text="Presigned link to the file once done (short-lived).")
+
+    def get_download_url(self, job) -> str | None:
+        link = export_download(job=job)
+        return link.url if link else None

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import tempfile
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from analytics.api import serializers as s
+from analytics.exports import Table, csv_chunks, xlsx_write
+from analytics.models import ExportFormat, ExportJob, ExportKind
 from analytics.selectors.compliance import team_compliance
 from analytics.selectors.detailed import Cursor, detailed_page
+from analytics.selectors.exports import detailed_rows_exceed, export_job_list
 from analytics.selectors.scope import report_query
 from analytics.selectors.summary import summary_report
 from analytics.selectors.weekly import weekly_grid
-from config.api.views import ApiView, parse_input
+from analytics.services.exports import CONTENT_TYPES, export_job_create, export_table
+from config.api.views import ApiView, ScopedViewSet, parse_input
 
 REPORTS = ["reports"]
 
@@ -87,3 +99,92 @@ class ComplianceReportView(ApiView):
         data = parse_input(s.TeamComplianceQueryInput, request.query_params)
         report = team_compliance(actor=request.user, start=data["from"], end=data["to"], users=data.get("users", ()))
         return Response(s.TeamComplianceOutput(report).data)
+
+
+class FormatIsAParameter(DefaultContentNegotiation):
+    """Here `?format=csv|xlsx` names the file to write, not a renderer: errors stay JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def file_response(table: Table, file_format: str, filename: str) -> HttpResponseBase:
+    """CSV streams while the cursor is read; XLSX is written to a temporary file (constant
+    memory) and then streamed from it."""
+    if file_format == ExportFormat.CSV:
+        response = StreamingHttpResponse(csv_chunks(table), content_type="text/csv; charset=utf-8")
+    else:
+        handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it when sent
+        xlsx_write(table, handle)
+        handle.seek(0)
+        response = FileResponse(handle, content_type=CONTENT_TYPES[ExportFormat.XLSX])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def export_filename(data, query) -> str:
+    first = data["from"].astimezone(query.zone).date()
+    last = data["to"].astimezone(query.zone).date()
+    return f"timekeep-{data['kind']}-{first:%Y%m%d}-{last:%Y%m%d}.{data['format']}"
+
+
+def job_accepted(request, job) -> Response:
+    # Django's reverse: DRF's would carry this request's `?format=` over to the job's URL.
+    location = request.build_absolute_uri(reverse("analytics:export-detail", kwargs={"id": job.uuid}))
+    return Response(s.ExportJobOutput(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+FILE_RESPONSES = {
+    (200, "text/csv"): OpenApiTypes.BINARY,
+    (200, CONTENT_TYPES[ExportFormat.XLSX]): OpenApiTypes.BINARY,
+    (202, "application/json"): s.ExportJobOutput,
+}
+
+
+class ExportView(ApiView):
+    content_negotiation_class = FormatIsAParameter
+
+    @extend_schema(
+        operation_id="reports_export",
+        tags=REPORTS,
+        parameters=[s.ExportQueryInput],
+        responses=FILE_RESPONSES,
+        description="The detailed or summary report as a CSV (streamed) or XLSX file, with a header row, times "
+        "in the report's zone, hours (two decimals) and seconds, and a total row equal to the summary's. A "
+        "detailed export of more than EXPORT_SYNC_MAX_ROWS entries answers 202 with a background export job "
+        "(`Location` names it) instead.",
+    )
+    def get(self, request):
+        data = parse_input(s.ExportQueryInput, request.query_params)
+        query = report_query(actor=request.user, params=data)
+        if data["kind"] == ExportKind.DETAILED and detailed_rows_exceed(query, settings.EXPORT_SYNC_MAX_ROWS):
+            job = export_job_create(actor=request.user, format=data["format"], kind=data["kind"], params=data)
+            return job_accepted(request, job)
+        table = export_table(actor=request.user, kind=data["kind"], params=data, now=query.now)
+        return file_response(table, data["format"], export_filename(data, query))
+
+
+@extend_schema(tags=REPORTS)
+class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Your background exports. Poll one until `status` is `done`, then fetch `download_url`."""
+
+    serializer_class = s.ExportJobOutput
+    filter_backends: list = []
+    queryset = ExportJob.objects.none()
+
+    def scope_queryset(self, request):
+        return export_job_list(actor=request.user)
+
+    @extend_schema(
+        request=s.ExportQueryInput,
+        responses={202: s.ExportJobOutput},
+        description="Write a report to a file in the background (same parameters as the export). The file "
+        "stays downloadable for EXPORT_RETENTION_HOURS; at most EXPORT_MAX_PENDING exports wait at once "
+        "(409 `export_busy`).",
+    )
+    def create(self, request):
+        data = parse_input(s.ExportQueryInput, request.data)
+        report_query(actor=request.user, params=data)  # a user outside your scope is a 404 now, not a failed job
+        job = export_job_create(actor=request.user, format=data["format"], kind=data["kind"], params=data)
+        return job_accepted(request, job)

@@ -146,3 +146,33 @@ def report_query(*, actor: User, params: Mapping[str, Any], now: datetime | None
         "rounding": rounding,
     }
     return ReportQuery(**{**fields, **overrides})
+
+
+ID_LISTS = ("users", "projects", "tasks", "session", "group_id")
+DATETIMES = ("from", "to")
+
+
+def params_to_json(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated report parameters in a form JSON keeps (exports and shares store them)."""
+    stored: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in DATETIMES:
+            stored[name] = value.isoformat()
+        elif name in ID_LISTS:
+            stored[name] = [str(item) for item in value]
+        else:
+            stored[name] = value
+    return stored
+
+
+def params_from_json(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of `params_to_json`."""
+    params: dict[str, Any] = {}
+    for name, value in stored.items():
+        if name in DATETIMES:
+            params[name] = datetime.fromisoformat(value)
+        elif name in ID_LISTS:
+            params[name] = tuple(UUID(item) for item in value)
+        else:
+            params[name] = value
+    return params

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User, UserSettings
 from accounts.tests.factories import AdminFactory, NotificationFactory, StaffFactory, UserFactory
+from analytics.tests.factories import ExportJobFactory
 from config.testing import bearer_client
 from config.tests.query_baselines import (
     BASELINE_FILE,
@@ -322,6 +323,11 @@ def report_weekly() -> Scenario:
     return Scenario(user, add, query={"week": "2025-W38", "timezone": "UTC"})
 
 
+def export_jobs() -> Scenario:
+    user = UserFactory()
+    return Scenario(user, lambda count: ExportJobFactory.create_batch(count, owner=user))
+
+
 def report_compliance() -> Scenario:
     """Each object is one person with one over-long day."""
 
@@ -387,6 +393,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "groups:group-sessions": group_sessions,
     "groups:group-progress-current": group_progress,
     "groups:invite-list": invites,
+    "analytics:export-list": export_jobs,
     "analytics:report-compliance": report_compliance,
     "analytics:report-detailed": report_detailed,
     "analytics:report-summary": report_summary,

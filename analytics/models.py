@@ -1,0 +1,70 @@
+"""Analytics keeps no copy of anyone's time: its rows are the requests around the reports.
+
+ExportJob: a report written to a file in the background, stored through media's storage layer
+and removed after EXPORT_RETENTION_HOURS.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (XLSX)"
+
+
+class ExportKind(models.TextChoices):
+    DETAILED = "detailed", "Detailed (one row per entry)"
+    SUMMARY = "summary", "Summary (one row per group)"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+class ExportJob(models.Model):
+    """One background export. `params` are the report's query parameters as the API took them
+    (JSON-safe: ISO datetimes, public ids), read again when the job runs, as its owner: the file
+    holds what the owner may see at that moment. `key` is where the file is (or will be) stored;
+    it is set when the job is made, so media's orphan sweep knows it from the start."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    format = models.CharField(max_length=4, choices=ExportFormat.choices)
+    kind = models.CharField(max_length=8, choices=ExportKind.choices)
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    key = models.CharField(max_length=512, unique=True)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    byte_size = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="When the file is removed.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="analytics_export_owner_idx"),
+            models.Index(fields=["status", "expires_at"], name="analytics_export_expiry_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ExportStatus.values), name="analytics_export_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=ExportStatus.DONE)
+                | Q(row_count__isnull=False, byte_size__isnull=False, expires_at__isnull=False),
+                name="analytics_export_done_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.format} export of {self.owner} ({self.status})"

@@ -1,0 +1,1 @@
+"""Every write of analytics: export jobs, shared reports, calendar feed tokens."""
