@@ -400,3 +400,72 @@ def appointment_complete(*, actor: User, appointment: Appointment, now: datetime
 def appointment_mark_no_show(*, actor: User, appointment: Appointment, now: datetime | None = None) -> Appointment:
     """The staff member (or an ADMIN) records that the customer did not come, once it has started."""
     return _close(actor, appointment, AppointmentStatus.NO_SHOW, now)
+
+
+# --- Moving appointments away from someone who will be away ---------------------------------
+
+
+def appointment_reassign_or_cancel(
+    *,
+    appointment: Appointment,
+    actor: User | None,
+    reason: str,
+    context: dict[str, Any],
+    now: datetime | None = None,
+) -> tuple[str, User | None]:
+    """Give an active appointment to another staff member offering its service who is free then
+    (through the booking gate: the same availability function and locks), or cancel it when
+    nobody is. The customer hears which; the staff member it was taken from gets a cancellation
+    for their calendar. One audit row (`context` says why, e.g. the leave request). Returns
+    ("reassigned", new staff member) or ("cancelled", None). Runs in the caller's transaction."""
+    now = now or timezone.now()
+    appointment = _fresh(appointment, lock=True)
+    if not appointment.is_active:
+        return "unchanged", None
+    old_staff = appointment.staff
+    others = [m for m in offering_staff(appointment.service) if m.pk not in (old_staff.pk, appointment.customer_id)]
+    chosen = None
+    if others:
+        try:
+            start, service = appointment.start_utc, appointment.service
+            chosen = _place(service=service, start=start, candidates=others, now=now, exclude=appointment)
+        except Conflict:
+            chosen = None
+    if chosen is not None:
+        with slot_conflicts(appointment.start_utc, chosen):
+            Appointment.objects.filter(pk=appointment.pk).update(
+                staff=chosen, ics_sequence=F("ics_sequence") + 1, updated_at=now
+            )
+        appointment.staff, appointment.ics_sequence = chosen, appointment.ics_sequence + 1
+        notify.notify_rescheduled(appointment, to=appointment.customer, by=actor, now=now)
+        notify.notify_rescheduled(appointment, to=chosen, by=actor, now=now)
+        notify.notify_reassigned(appointment, old_staff=old_staff, by=actor, now=now)
+        audit_record(
+            actor=actor,
+            action=Action.APPOINTMENT_RESCHEDULE,
+            target=appointment,
+            changes={"customer": appointment.customer.email, "staff": [old_staff.email, chosen.email], **context},
+            now=now,
+        )
+        return "reassigned", chosen
+    was = appointment.status
+    appointment = _transition(
+        appointment,
+        expected=ACTIVE_STATUSES,
+        to=AppointmentStatus.CANCELLED,
+        now=now,
+        cancelled_by=actor,
+        cancel_reason=reason,
+        cancelled_at=now,
+        ics_sequence=F("ics_sequence") + 1,
+    )
+    for other in (appointment.customer, appointment.staff):
+        notify.notify_cancelled(appointment, to=other, by=actor, now=now)
+    audit_record(
+        actor=actor,
+        action=Action.APPOINTMENT_CANCEL,
+        target=appointment,
+        changes={"customer": appointment.customer.email, "status": [was, "cancelled"], "reason": reason, **context},
+        now=now,
+    )
+    return "cancelled", None

@@ -1,2 +1,81 @@
+"""Leave meets scheduling: registered into leave's before-approve hook (leave.hooks.before_approve)
+by SchedulingConfig.ready(), so leave never imports scheduling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from config.errors import Conflict
+from scheduling.models import ACTIVE_STATUSES, Appointment
+from scheduling.selectors import appointments_clashing
+from scheduling.services.appointments import appointment_reassign_or_cancel
+from scheduling.services.notify import when
+
+LEAVE_REASON = "The staff member is on leave then."
+
+
+def _summary(appointment: Appointment) -> dict:
+    return {
+        "id": str(appointment.uuid),
+        "start_utc": appointment.start_utc.isoformat().replace("+00:00", "Z"),
+        "end_utc": appointment.end_utc.isoformat().replace("+00:00", "Z"),
+        "service": appointment.service.name,
+        "customer": appointment.customer.email,
+        "status": appointment.status,
+    }
+
+
 def check_appointments_before_leave(request, *, reassign_or_cancel: bool):
-    return None
+    """Before leave turns approved: the staff member's active appointments in its days (halves as
+    the availability function splits them). None clash: nothing to say. Some clash: a 409
+    `appointments_clash` listing them, unless the approver asked `reassign_or_cancel`; then each
+    is given to another free staff member offering its service, or cancelled, the customer is
+    told, and the approval answers with one warning per appointment."""
+    staff = request.user
+    # A cheap look first: most people approved for leave serve no appointments at all.
+    rough_start = datetime.combine(request.start_date, time(), tzinfo=UTC)
+    rough_end = datetime.combine(request.end_date, time(), tzinfo=UTC)
+    if not Appointment.objects.filter(
+        staff=staff,
+        status__in=ACTIVE_STATUSES,
+        start_utc__lt=rough_end + timedelta(days=2),
+        end_utc__gt=rough_start - timedelta(days=1),
+    ).exists():
+        return None
+    clashes = appointments_clashing(
+        staff=staff,
+        start_date=request.start_date,
+        end_date=request.end_date,
+        start_half=request.start_half,
+        end_half=request.end_half,
+    )
+    if not clashes:
+        return None
+    if not reassign_or_cancel:
+        listed = "; ".join(f"{a.service.name} on {when(a, staff)} with {a.customer.name}" for a in clashes)
+        raise Conflict(
+            f"{staff.name} has {len(clashes)} appointment(s) during this leave: {listed}. Approve with "
+            "reassign_or_cancel=true to give them to colleagues or cancel them.",
+            code="appointments_clash",
+            extra={"appointments": [_summary(a) for a in clashes]},
+        )
+    warnings = []
+    context = {"leave_request": str(request.uuid)}
+    for appointment in clashes:
+        outcome, chosen = appointment_reassign_or_cancel(
+            appointment=appointment, actor=None, reason=LEAVE_REASON, context=context
+        )
+        if outcome == "reassigned":
+            message = f"{appointment.service.name} on {when(appointment, staff)} moved to {chosen.name}."
+            warnings.append(
+                {
+                    "code": "appointment_reassigned",
+                    "message": message,
+                    "appointment": str(appointment.uuid),
+                    "staff": str(chosen.uuid),
+                }  # fmt: skip
+            )
+        elif outcome == "cancelled":
+            message = f"{appointment.service.name} on {when(appointment, staff)} cancelled; the customer was told."
+            warnings.append({"code": "appointment_cancelled", "message": message, "appointment": str(appointment.uuid)})
+    return warnings

@@ -1,0 +1,155 @@
+"""Leave meets scheduling over HTTP: approving leave over a staff member's appointments is a 409
+listing them, or with `reassign_or_cancel=true` moves each to a free colleague or cancels it and
+tells the customer. Scheduling answers through leave's before-approve hook."""
+
+from datetime import date
+
+import pytest
+
+from accounts.models import Notification
+from accounts.tests.factories import AdminFactory, UserFactory
+from audit.models import Action, AuditEvent
+from config.testing import bearer_client
+from leave.hooks import before_approve
+from leave.models import LeaveRequest, RequestStatus
+from leave.tests.factories import ledger_row
+from scheduling.apps import SchedulingConfig
+from scheduling.models import Appointment, AppointmentStatus
+from scheduling.selectors import appointments_clashing
+from scheduling.services.leave import check_appointments_before_leave
+from scheduling.tests.factories import ScheduleFactory, ServiceFactory, berlin_staff
+
+pytestmark = pytest.mark.django_db
+REQUESTS = "/api/v1/leave/requests/"
+TUESDAY_TEN = "2027-01-05T10:00:00+01:00"
+TUESDAY_FOUR = "2027-01-05T16:00:00+01:00"
+
+
+@pytest.fixture
+def staff(clock, leave_types):
+    member = berlin_staff()
+    ScheduleFactory(staff=member)
+    ledger_row(member, days=25, year=2027)
+    return member
+
+
+@pytest.fixture
+def service(staff):
+    return ServiceFactory(staff=[staff])
+
+
+@pytest.fixture
+def customer():
+    return UserFactory(timezone="Europe/Berlin")
+
+
+def book(customer, service, start=TUESDAY_TEN) -> str:
+    response = bearer_client(customer).post("/api/v1/appointments/", {"service": str(service.uuid), "start_utc": start})
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def ask_leave(staff, **span) -> str:
+    body = {"type": "VACATION", "start_date": "2027-01-05", "end_date": "2027-01-05", **span}
+    response = bearer_client(staff).post(REQUESTS, body)
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def approve(request_id, **body):
+    return bearer_client(AdminFactory()).post(f"{REQUESTS}{request_id}/approve/", body)
+
+
+def test_the_check_is_registered_from_the_apps_ready():
+    assert check_appointments_before_leave in before_approve.functions
+    assert SchedulingConfig.name == "scheduling"
+
+
+def test_approving_leave_over_a_booked_appointment_is_a_409_listing_it(staff, service, customer):
+    appointment_id = book(customer, service)
+    request_id = ask_leave(staff)
+
+    response = approve(request_id)
+
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "appointments_clash"
+    assert [a["id"] for a in error["appointments"]] == [appointment_id]
+    assert error["appointments"][0]["start_utc"] == "2027-01-05T09:00:00Z"
+    assert LeaveRequest.objects.get(uuid=request_id).status == RequestStatus.PENDING
+    assert Appointment.objects.get(uuid=appointment_id).status == AppointmentStatus.CONFIRMED
+
+
+def test_with_reassign_or_cancel_a_free_colleague_takes_it_and_the_customer_hears(staff, service, customer):
+    colleague = berlin_staff()
+    ScheduleFactory(staff=colleague)
+    service.staff.add(colleague)
+    appointment_id = book(customer, service)
+    request_id = ask_leave(staff)
+
+    response = approve(request_id, reassign_or_cancel=True)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "approved"
+    (warning,) = response.json()["warnings"]
+    assert warning["code"] == "appointment_reassigned"
+    appointment = Appointment.objects.get(uuid=appointment_id)
+    assert appointment.staff == colleague and appointment.status == AppointmentStatus.CONFIRMED
+    assert appointment.ics_sequence == 1
+    assert Notification.objects.filter(user=customer, kind="appointment.rescheduled").exists()
+    assert Notification.objects.filter(user=colleague, kind="appointment.rescheduled").exists()
+    event = AuditEvent.objects.get(action=Action.APPOINTMENT_RESCHEDULE)
+    assert event.changes["leave_request"] == request_id and event.changes["staff"] == [staff.email, colleague.email]
+
+
+def test_with_reassign_or_cancel_and_nobody_free_it_is_cancelled_and_the_customer_hears(staff, service, customer):
+    busy_colleague = berlin_staff()
+    ScheduleFactory(staff=busy_colleague, weekly=[{"weekday": 2, "start": "13:00", "end": "17:00"}])
+    service.staff.add(busy_colleague)
+    appointment_id = book(customer, service)
+    request_id = ask_leave(staff)
+
+    response = approve(request_id, reassign_or_cancel=True)
+
+    assert response.status_code == 200, response.content
+    assert [w["code"] for w in response.json()["warnings"]] == ["appointment_cancelled"]
+    appointment = Appointment.objects.get(uuid=appointment_id)
+    assert appointment.status == AppointmentStatus.CANCELLED and appointment.cancel_reason
+    notice = Notification.objects.get(user=customer, kind="appointment.cancelled")
+    assert notice.payload["appointment"] == appointment_id
+    assert AuditEvent.objects.filter(action=Action.APPOINTMENT_CANCEL).count() == 1
+
+
+def test_half_day_leave_clashes_only_with_its_half(staff, service, customer):
+    morning = book(customer, service, TUESDAY_TEN)
+    afternoon = book(UserFactory(), service, TUESDAY_FOUR)
+
+    clashes = appointments_clashing(
+        staff=staff, start_date=date(2027, 1, 5), end_date=date(2027, 1, 5), start_half="afternoon"
+    )
+    request_id = ask_leave(staff, start_half="afternoon")
+    response = approve(request_id)
+
+    assert [str(a.uuid) for a in clashes] == [afternoon]
+    assert [a["id"] for a in response.json()["error"]["appointments"]] == [afternoon]
+    assert morning != afternoon
+
+
+def test_leave_without_appointments_is_approved_as_before(staff, service, customer):
+    book(customer, service, "2027-01-06T10:00:00+01:00")  # the day after
+    request_id = ask_leave(staff)
+
+    response = approve(request_id)
+
+    assert response.status_code == 200 and response.json()["warnings"] == []
+
+
+def test_approved_leave_removes_the_days_slots(staff, service, customer):
+    request_id = ask_leave(staff)
+    approve(request_id)
+
+    body = bearer_client(customer).get(
+        "/api/v1/slots/", {"service": str(service.uuid), "from": "2027-01-04", "to": "2027-01-07"}
+    )
+
+    assert sorted(body.json()["slots"]) == ["2027-01-04", "2027-01-06"]
