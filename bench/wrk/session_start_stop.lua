@@ -1,9 +1,11 @@
 -- POST /sessions/{id}/start/ then /sessions/{id}/stop/ on prepared planned sessions. Run with
 -- one connection per thread (-c equal to -t) so a client's start and stop never race; each
--- thread drives its own clients, taking their sessions in turn.
+-- thread drives its own clients, taking their sessions in turn. BENCH_SESSION_SKIP skips each
+-- client's first sessions (the ones earlier runs of compare.sh's rounds already stopped).
 package.path = os.getenv("BENCH_DIR") .. "/wrk/?.lua;" .. package.path
 local common = require("common")
 local next_id = 0
+local skip = tonumber(os.getenv("BENCH_SESSION_SKIP") or "0")
 
 setup = function(thread)
   thread:set("id", next_id)
@@ -30,7 +32,7 @@ end
 request = function()
   local pair = math.floor(sent / 2)
   local client = clients[(pair % #clients) + 1]
-  local session = client.sessions[(math.floor(pair / #clients) % #client.sessions) + 1]
+  local session = client.sessions[((math.floor(pair / #clients) + skip) % #client.sessions) + 1]
   local command = (sent % 2 == 0) and "start" or "stop"
   sent = sent + 1
   return wrk.format("POST", "/api/v1/sessions/" .. session .. "/" .. command .. "/",
