@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, UserSettings
 from accounts.selectors import user_list
 from config.errors import NotFound, RuleViolation
 from tracking.models import TimeEntry
@@ -236,27 +236,49 @@ class ComplianceGuard:
             ... write ...
         guard.warnings
 
-    Before the write it evaluates the local weeks the intervals touch; after it, `warnings` holds
-    every violation in those weeks. With WORKING_TIME_ENFORCE on, a violation the write created or
-    made worse raises RuleViolation (422) inside the caller's transaction, so nothing is kept.
-    Two queries, plus the user's settings."""
+    After the write, `warnings` holds every violation in the local weeks the intervals touch.
+    With WORKING_TIME_ENFORCE on, the same weeks are evaluated before the write too, and a
+    violation the write created or made worse raises RuleViolation (422) inside the caller's
+    transaction, so nothing is kept.
+
+    One query per evaluation, which also reads the user's week start (the weeks depend on it):
+    one query in all by default, two when enforcing. The rows are fetched for a span wide enough
+    for any week start and narrowed to the exact weeks once the week start is known."""
 
     def __init__(self, *, user: User, intervals, now: datetime) -> None:
         self.user = user
         self.now = now
-        zone, week_start = user_zone(user), user_week_start(user)
-        days = [moment.astimezone(zone).date() for start, end in intervals for moment in (start, end or now)]
-        first, last = week_of(min(days), week_start), week_of(max(days), week_start) + timedelta(days=6)
-        self.window = (day_bounds(first, zone)[0], day_bounds(last, zone)[1])
+        self.zone = user_zone(user)
+        self._days = [moment.astimezone(self.zone).date() for start, end in intervals for moment in (start, end or now)]
+        self.window: tuple[datetime, datetime] | None = None
         self.warnings: list[Violation] = []
         self._before: dict[tuple, Violation] = {}
 
+    def _window(self, week_start: str) -> tuple[datetime, datetime]:
+        first, last = week_of(min(self._days), week_start), week_of(max(self._days), week_start) + timedelta(days=6)
+        return day_bounds(first, self.zone)[0], day_bounds(last, self.zone)[1]
+
     def _evaluate(self) -> list[Violation]:
-        rows = _entries_around(self.window[0] - timedelta(days=2), self.window[1]).filter(user=self.user)
-        return evaluate(rows.values_list("start", "end"), user=self.user, now=self.now, window=self.window)
+        # Every week start puts the weeks within six days of the days touched; two more days
+        # before them give the rest before the first working day (as `_window` - 2 days below).
+        span_start = day_bounds(min(self._days) - timedelta(days=6), self.zone)[0] - timedelta(days=2)
+        span_end = day_bounds(max(self._days) + timedelta(days=6), self.zone)[1]
+        week_start = UserSettings.objects.filter(user=OuterRef("user_id")).values("week_start")[:1]
+        rows = list(
+            _entries_around(span_start, span_end)
+            .filter(user=self.user)
+            .annotate(week_start=Subquery(week_start))
+            .values_list("start", "end", "week_start")
+        )
+        # No row in the span (nothing to evaluate but the week start): the user's settings.
+        self.window = window = self._window((rows[0][2] or "monday") if rows else user_week_start(self.user))
+        fetch_from = window[0] - timedelta(days=2)
+        intervals = [(start, end) for start, end, _ in rows if start < window[1] and (end is None or end > fetch_from)]
+        return evaluate(intervals, user=self.user, now=self.now, window=window)
 
     def __enter__(self) -> ComplianceGuard:
-        self._before = {v.key: v for v in self._evaluate()}
+        if settings.WORKING_TIME_ENFORCE:
+            self._before = {v.key: v for v in self._evaluate()}
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
