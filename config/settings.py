@@ -98,11 +98,15 @@ MIDDLEWARE = [
     "config.api.middleware.ApiPathMiddleware",
     "config.api.middleware.ApiErrorMiddleware",
     "config.api.middleware.SecurityHeadersMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Session, auth and messages serve the admin and the HTML pages; API calls skip them (they
+    # authenticate by token, see config/api/middleware.py). CSRF stays: API views are exempt
+    # (cookie-authenticated API writes pass the project's own double-submit check), so for them
+    # it only looks for a cookie.
+    "config.api.middleware.SessionMiddlewareOutsideApi",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.api.middleware.AuthenticationMiddlewareOutsideApi",
+    "config.api.middleware.MessageMiddlewareOutsideApi",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
 ]
@@ -161,7 +165,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # Django's, with one client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "timekeep"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -258,6 +262,12 @@ SIMPLE_JWT = {
     "LEEWAY": 0,
 }
 
+# How long the signed-in user's row stays cached (config/api/user_cache.py: the services that
+# change a user refresh it at once); 0 reads the database on every request. The local-memory
+# cache is per process, so there a copy lives at most AUTH_USER_CACHE_LOCAL_SECONDS.
+AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300)
+AUTH_USER_CACHE_LOCAL_SECONDS = env_int("AUTH_USER_CACHE_LOCAL_SECONDS", 5)
+
 COOKIE_SECURE = env_bool("COOKIE_SECURE", PRODUCTION)
 COOKIE_DOMAIN = env_str("COOKIE_DOMAIN", None)
 COOKIE_SAMESITE = env_str("COOKIE_SAMESITE", "Lax")
@@ -283,7 +293,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "config.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

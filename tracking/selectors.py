@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -57,6 +57,65 @@ def time_entry_list(*, actor: User, lean: bool = False) -> QuerySet[TimeEntry]:
         entries = entries.only(*ENTRY_OUTPUT_COLUMNS)
     q = _people_q(actor, "user")
     return entries if q is None else entries.filter(q)
+
+
+# A listing row: the output columns as one tuple (no model instance is built).
+ENTRY_ROW_COLUMNS = (
+    "uuid",
+    "user__uuid",
+    "start",
+    "end",
+    "project__uuid",
+    "project__code",
+    "task__uuid",
+    "activity",
+    "notes",
+    "billable",
+    "session__uuid",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class EntryRows:
+    """One page of listing rows (tuples of ENTRY_ROW_COLUMNS) and how many entries match in all."""
+
+    count: int
+    rows: list[tuple]
+
+
+def time_entry_rows(
+    *, actor: User, start: datetime | None, end: datetime | None, offset: int, limit: int
+) -> EntryRows | None:
+    """The page `[offset, offset + limit)` of the entries `actor` may see that overlap
+    [start, end) (either end may be open), newest first, as the listing's default order
+    (-start, -id) gives them; None when the page lies past the last entry (offset > 0 and no row).
+
+    A bounded window of someone who is not ADMIN (a week of one person's or a team's entries,
+    tens of rows) is counted in the same query with `count(*) OVER ()`: one round trip instead
+    of two. An open window or an ADMIN's (every user's entries) is counted by its own COUNT
+    query, which an index answers without sorting every matching row as the window function
+    would."""
+    entries = time_entry_list(actor=actor)
+    if start is not None:
+        entries = entries.filter(Q(end__isnull=True) | Q(end__gt=start))
+    if end is not None:
+        entries = entries.filter(start__lt=end)
+    entries = entries.order_by("-start", "-id")
+    if start is not None and end is not None and actor.role != Role.ADMIN:
+        rows = list(
+            entries.annotate(total=Window(Count("pk"))).values_list(*ENTRY_ROW_COLUMNS, "total")[
+                offset : offset + limit
+            ]
+        )
+        if not rows:
+            return None if offset else EntryRows(count=0, rows=[])
+        return EntryRows(count=rows[0][-1], rows=[row[:-1] for row in rows])
+    count = entries.count()
+    if offset and offset >= count:
+        return None
+    return EntryRows(count=count, rows=list(entries.values_list(*ENTRY_ROW_COLUMNS)[offset : offset + limit]))
 
 
 def time_entry_running(*, user: User) -> TimeEntry | None:

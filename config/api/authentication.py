@@ -8,7 +8,8 @@
   cookie planted by a sibling sub-domain does not pass either.
 
 Every token carries the user's `ver` (token version); revoke-all bumps the version, which ends
-every outstanding access token at once.
+every outstanding access token at once. The user's row comes from the cache (`user_cache`), so
+checking a token costs no query; the services that change a user's row refresh that copy.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import ExpiredTokenError, InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, ExpiredTokenError, InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
+
+from config.api.token_denylist import access_token_denied
+from config.api.user_cache import load_user
 
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
@@ -69,12 +74,27 @@ class JWTCookieOrBearerAuthentication(JWTAuthentication):
 
         validated_token = self.get_validated_token(raw_token)
         user = self.get_user(validated_token)
-        if validated_token.get("ver") != getattr(user, "token_version", None):
+        if validated_token.get("ver") != getattr(user, "token_version", None) or access_token_denied(validated_token):
             raise InvalidToken({"detail": "Token has been revoked.", "code": "token_revoked"})
         if via_cookie and request.method not in SAFE_METHODS:
             check_double_submit(request, validated_token)
         request.auth_via_cookie = via_cookie
         return user, validated_token
+
+    def get_user(self, validated_token):
+        """The token's user from `user_cache` (no query when cached), with simplejwt's checks."""
+        if api_settings.CHECK_REVOKE_TOKEN:
+            return super().get_user(validated_token)  # compares a hash of the password
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError as exc:
+            raise InvalidToken("Token contained no recognizable user identification") from exc
+        user = load_user(user_id)
+        if user is None:
+            raise AuthenticationFailed("User not found", code="user_not_found")
+        if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        return user
 
     def get_header(self, request):
         try:

@@ -1,10 +1,14 @@
-"""Middleware that keeps every `/api/` answer JSON and every API path in one canonical form."""
+"""Middleware that keeps every `/api/` answer JSON and every API path in one canonical form, and
+spares API calls the middleware only the admin and the HTML pages use."""
 
 from __future__ import annotations
 
 import logging
 import re
 
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 
 from config.api.errors import MESSAGES, error_response
@@ -111,3 +115,40 @@ class SecurityHeadersMiddleware:
             response.setdefault("Cache-Control", "no-store")
             response.setdefault("Content-Security-Policy", self.API_CSP)
         return response
+
+
+# Pages under /api/ rendered from templates (the docs): they keep the whole middleware stack.
+_TEMPLATE_PAGES = ("/api/v1/docs/", "/api/v1/redoc/")
+
+
+def is_lean_api_request(request) -> bool:
+    """An API call proper: a DRF view (csrf-exempt, authenticated by token, never reading the
+    Django session or messages) or the signed media links (csrf-exempt, the signature is the
+    credential). The project's own double-submit check protects cookie-authenticated API writes
+    (config.api.authentication), so Django's session, auth and message middleware have nothing
+    to do for these requests."""
+    path = request.path_info
+    return path.startswith(API_PREFIX) and not path.startswith(_TEMPLATE_PAGES)
+
+
+class OutsideApi:
+    """Mixin for a Django middleware class: lean API requests pass straight through it; every
+    other request (the admin, the docs pages, health and root) gets it as before. The classes
+    below subclass Django's own, so the admin's system checks still find them."""
+
+    def __call__(self, request):
+        if is_lean_api_request(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddlewareOutsideApi(OutsideApi, SessionMiddleware):
+    pass
+
+
+class AuthenticationMiddlewareOutsideApi(OutsideApi, AuthenticationMiddleware):
+    pass
+
+
+class MessageMiddlewareOutsideApi(OutsideApi, MessageMiddleware):
+    pass

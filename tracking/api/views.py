@@ -1,3 +1,5 @@
+from django import forms
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -5,8 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.permissions import IsStaffOrAdmin
+from config.api.filters import AwareDateTimeFormField
 from config.api.pagination import PageNumberPagination
 from config.api.views import ApiView, ScopedViewSet, parse_input
 from config.errors import NotFound
@@ -15,6 +19,7 @@ from tracking import selectors
 from tracking.api import serializers as s
 from tracking.api.filters import ProjectFilter, SessionFilter, TaskFilter, TimeEntryFilter
 from tracking.compliance import compliance_violations
+from tracking.hooks import session_create_in_group
 from tracking.models import Project, Session, Task, TimeEntry
 from tracking.services import entries, lap_images, laps, participants, projects, sessions
 
@@ -111,6 +116,33 @@ def entry_fields(data: dict) -> dict:
     return {names.get(key, key): value for key, value in data.items()}
 
 
+# A listing with only these query parameters takes the row path (TimeEntryViewSet.list).
+ROW_LIST_PARAMS = frozenset({"from", "to", "page", "page_size"})
+
+
+def entry_row_output(row: tuple, now) -> dict:
+    """A row of selectors.ENTRY_ROW_COLUMNS as TimeEntryOutput shows an entry: the same keys in
+    the same order and, once rendered, the same JSON (datetimes in UTC with Z, UUIDs as text)."""
+    (uuid, user, start, end, project, project_code, task, activity, notes, billable, session, created, updated) = row
+    return {
+        "id": uuid,
+        "user": user,
+        "start_utc": start,
+        "end_utc": end,
+        "duration": max(0, int(((end or now) - start).total_seconds())),
+        "running": end is None,
+        "project": project,
+        "project_code": project_code,
+        "task": task,
+        "activity": activity,
+        "notes": notes,
+        "billable": billable,
+        "session": session,
+        "created_at": created,
+        "updated_at": updated,
+    }
+
+
 def written(entry, warnings, status_code=status.HTTP_200_OK) -> Response:
     return Response(s.TimeEntryWriteOutput(entry, context={"warnings": warnings}).data, status=status_code)
 
@@ -128,6 +160,50 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 
     def scope_queryset(self, request):
         return selectors.time_entry_list(actor=request.user, lean=self.action == "list")
+
+    def list(self, request, *args, **kwargs):
+        """The common listing (a `from`/`to` window and a page, nothing else) reads its page as
+        rows, counted in the same query (selectors.time_entry_rows), and shapes them without
+        a serializer. Anything else, and any value that does not parse, takes DRF's generic
+        path, which answers exactly as before (errors included)."""
+        return self._row_list(request) or super().list(request, *args, **kwargs)
+
+    def _row_list(self, request) -> Response | None:
+        params = request.query_params
+        if not params.keys() <= ROW_LIST_PARAMS:
+            return None
+        window = AwareDateTimeFormField(required=False)
+        try:
+            start, end = window.clean(params.get("from")), window.clean(params.get("to"))
+        except forms.ValidationError:
+            return None
+        if start is not None and end is not None and end <= start:
+            return None
+        page_size = self.paginator.get_page_size(request)
+        raw_page = params.get("page") or "1"
+        if not (raw_page.isascii() and raw_page.isdigit()) or int(raw_page) < 1:
+            return None
+        page = int(raw_page)
+        found = selectors.time_entry_rows(
+            actor=request.user, start=start, end=end, offset=(page - 1) * page_size, limit=page_size
+        )
+        if found is None:
+            return None
+        pages = max(1, -(-found.count // page_size))
+        url = request.build_absolute_uri() if pages > 1 else ""
+        now = timezone.now()
+        return Response(
+            {
+                "count": found.count,
+                "next": replace_query_param(url, "page", page + 1) if page < pages else None,
+                "previous": None
+                if page == 1
+                else remove_query_param(url, "page")
+                if page == 2
+                else replace_query_param(url, "page", page - 1),
+                "results": [entry_row_output(row, now) for row in found.rows],
+            }
+        )
 
     @extend_schema(request=s.TimeEntryCreateInput, responses={201: s.TimeEntryWriteOutput})
     def create(self, request):
@@ -189,9 +265,14 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     @extend_schema(request=s.SessionCreateInput, responses={201: s.SessionOutput})
     def create(self, request):
         data = parse_input(s.SessionCreateInput, request.data)
-        session = sessions.session_create(
-            actor=request.user, title=data["title"], notes=data["notes"], laps=lap_specs(data.get("laps", []))
-        )
+        if data.get("group"):
+            session = session_create_in_group(
+                actor=request.user, group_id=data["group"], title=data["title"], notes=data["notes"]
+            )
+        else:
+            session = sessions.session_create(
+                actor=request.user, title=data["title"], notes=data["notes"], laps=lap_specs(data.get("laps", []))
+            )
         response = self._session(session)
         response.status_code = status.HTTP_201_CREATED
         return response

@@ -1,0 +1,227 @@
+"""The paths a client calls all day (bench/README.md): their query counts for a client whose user
+is already cached, and the row path of the listing answering exactly what the serializer path
+answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.serializer_helpers import ReturnDict
+
+from accounts.tests.factories import AdminFactory, UserFactory
+from config.api.renderers import OrjsonRenderer
+from config.testing import bearer_client
+from groups.tests.factories import GroupFactory, GroupSessionFactory, MembershipFactory
+from tracking.api.serializers import TimeEntryOutput
+from tracking.models import TimeEntry
+from tracking.tests.factories import ProjectFactory, SessionFactory, TaskFactory, TimeEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/time-entries/"
+WEEK = {"from": "2025-09-15T00:00:00Z", "to": "2025-09-22T00:00:00Z"}
+MONDAY = datetime(2025, 9, 15, tzinfo=UTC)
+
+
+def count(call) -> tuple[object, int]:
+    with CaptureQueriesContext(connection) as captured:
+        result = call()
+    return result, len(captured.captured_queries)
+
+
+def warm_client(user):
+    client = bearer_client(user)
+    assert client.get("/api/v1/auth/me/").status_code == 200  # caches the user
+    return client
+
+
+def week_of_entries(user, n: int = 5) -> None:
+    task = TaskFactory()
+    session = SessionFactory(owner=user)
+    for day in range(n):
+        start = MONDAY + timedelta(days=day, hours=9, microseconds=123456 * (day % 2))
+        TimeEntryFactory(
+            user=user,
+            start=start,
+            end=start + timedelta(hours=2),
+            project=task.project if day % 3 else None,
+            task=task if day % 3 == 1 else None,
+            session=session if day == 2 else None,
+            notes="naïve café \u2028 line" if day == 0 else "",
+        )
+    TimeEntryFactory(user=user, start=timezone.now() - timedelta(minutes=5), end=None)
+
+
+# --- the listing's row path -----------------------------------------------------------------
+
+
+def test_the_row_path_answers_byte_for_byte_what_the_serializer_answers(user):
+    week_of_entries(user)
+    client = warm_client(user)
+    response = client.get(LIST, {**WEEK, "page_size": 50})
+    assert response.status_code == 200
+    entries = TimeEntry.objects.filter(user=user, start__lt=WEEK["to"], end__gt=WEEK["from"]).order_by("-start", "-id")
+    expected = JSONRenderer().render(TimeEntryOutput(entries, many=True).data)
+    body = json.loads(response.content)
+    assert body["count"] == 5 and body["next"] is None and body["previous"] is None
+    results_bytes = response.content[response.content.index(b'"results":') + len(b'"results":') : -1]
+    assert results_bytes == expected
+
+
+def test_a_running_entry_and_an_open_window_also_match_the_serializer(user):
+    week_of_entries(user)
+    client = warm_client(user)
+    rows = client.get(LIST, {"page_size": 3}).json()
+    generic = client.get(LIST, {"page_size": 3, "ordering": "-start"}).json()  # the serializer path
+    for row, other in zip(rows["results"], generic["results"], strict=True):
+        assert row.keys() == other.keys()
+        assert {k: v for k, v in row.items() if k != "duration"} == {k: v for k, v in other.items() if k != "duration"}
+        assert abs(row["duration"] - other["duration"]) <= 1
+    assert rows["count"] == generic["count"] == 6
+    assert rows["results"][0]["running"] is True
+
+
+def test_pages_link_to_each_other_as_before(user):
+    week_of_entries(user)
+    client = warm_client(user)
+    first = client.get(LIST, {**WEEK, "page_size": 2}).json()
+    assert first["count"] == 5 and first["previous"] is None
+    assert first["next"].startswith("http://testserver/api/v1/time-entries/?") and "page=2" in first["next"]
+    second = client.get(first["next"]).json()
+    assert "page=" not in second["previous"] and "page=3" in second["next"]
+    third = client.get(second["next"]).json()
+    assert "page=2" in third["previous"] and third["next"] is None and len(third["results"]) == 1
+    assert client.get(LIST, {**WEEK, "page_size": 2, "page": 4}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query, status, field",
+    [
+        ({"from": "yesterday", "to": WEEK["to"]}, 400, "from"),
+        ({"from": "2025-09-15T00:00:00", "to": WEEK["to"]}, 400, "from"),
+        ({"from": WEEK["to"], "to": WEEK["from"]}, 400, "to"),
+        ({**WEEK, "page_size": "0"}, 400, "page_size"),
+        ({**WEEK, "page": "x"}, 404, None),
+    ],
+)
+def test_bad_query_values_answer_as_before(user, query, status, field):
+    response = warm_client(user).get(LIST, query)
+    assert response.status_code == status
+    if field:
+        assert field in response.json()["error"]["fields"]
+
+
+# --- query counts ---------------------------------------------------------------------------
+# Before the user cache, the listing's row path and the one-query working-time guard: listing 3
+# (user, count, page), /auth/me 1, create 12, timer start 13, timer stop 10, session start 21,
+# session stop 16, session detail 4, group progress 3.
+
+
+def test_the_week_listing_is_one_query(user):
+    week_of_entries(user)
+    client = warm_client(user)
+    response, queries = count(lambda: client.get(LIST, {**WEEK, "page_size": 50}))
+    assert response.status_code == 200 and queries == 1
+
+
+def test_an_admin_listing_or_an_open_window_counts_separately(user):
+    week_of_entries(user)
+    admin = warm_client(AdminFactory())
+    _, queries = count(lambda: admin.get(LIST, {**WEEK, "page_size": 50}))
+    assert queries == 2
+    client = warm_client(user)
+    _, queries = count(lambda: client.get(LIST))
+    assert queries == 2
+
+
+def test_auth_me_costs_no_query(user):
+    client = warm_client(user)
+    response, queries = count(lambda: client.get("/api/v1/auth/me/"))
+    assert response.status_code == 200 and queries == 0
+
+
+def test_writes_and_reads_cost_their_known_queries(user):
+    project = ProjectFactory(code="HOT")
+    client = warm_client(user)
+    now = timezone.now().replace(microsecond=0)
+    body = {
+        "start_utc": (now - timedelta(hours=3)).isoformat(),
+        "end_utc": (now - timedelta(hours=2)).isoformat(),
+        "project_code": project.code,
+    }
+    measured = {}
+    response, measured["create"] = count(lambda: client.post(LIST, body))
+    assert response.status_code == 201
+    response, measured["timer_start"] = count(lambda: client.post(f"{LIST}start/", {}))
+    assert response.status_code == 201
+    timer = response.json()["id"]
+    response, measured["timer_stop"] = count(lambda: client.post(f"{LIST}{timer}/stop/"))
+    assert response.status_code == 200
+    session = SessionFactory(owner=user)
+    response, measured["session_start"] = count(lambda: client.post(f"/api/v1/sessions/{session.uuid}/start/"))
+    assert response.status_code == 200
+    response, measured["session_stop"] = count(lambda: client.post(f"/api/v1/sessions/{session.uuid}/stop/"))
+    assert response.status_code == 200
+    response, measured["session_detail"] = count(lambda: client.get(f"/api/v1/sessions/{session.uuid}/"))
+    assert response.status_code == 200
+    assert measured == {
+        "create": 10,
+        "timer_start": 11,
+        "timer_stop": 8,
+        "session_start": 19,
+        "session_stop": 15,
+        "session_detail": 3,
+    }
+
+
+def test_group_progress_costs_its_known_queries():
+    group = GroupFactory()
+    session = GroupSessionFactory(group=group).session
+    start = timezone.now() - timedelta(hours=2)
+    for membership in MembershipFactory.create_batch(3, group=group):
+        TimeEntryFactory(user=membership.user, session=session, start=start, end=start + timedelta(minutes=30))
+    client = warm_client(group.owner)
+    response, queries = count(lambda: client.get(f"/api/v1/groups/{group.uuid}/progress/current/"))
+    assert response.status_code == 200 and queries == 2
+
+
+# --- the renderer ---------------------------------------------------------------------------
+
+
+def test_the_orjson_renderer_writes_the_same_bytes_as_drf():
+    """Except one thing no response of this API holds: a float below 1e-4 or from 1e16 up,
+    which orjson spells 1e-5 where Python spells 1e-05 (the same number either way)."""
+    data = ReturnDict(
+        {
+            "utc": datetime(2025, 9, 15, 8, 0, tzinfo=UTC),
+            "micro": datetime(2025, 9, 15, 8, 0, 0, 120, tzinfo=UTC),
+            "offset": datetime(2025, 9, 15, 8, 0).astimezone(timezone.get_fixed_timezone(120)),
+            "day": datetime(2025, 9, 15).date(),
+            "id": UUID("12345678-1234-5678-1234-567812345678"),
+            "money": Decimal("12.50"),
+            "lazy": gettext_lazy("Not found."),
+            "text": 'naïve ✓ \u2028 \u2029 "quoted" \\ </script>',
+            "numbers": [0, -1, 12.5, 0.1, 0.0001, 123.45, 2**53, True, False, None],
+            "nested": {"a": [{"b": ()}], "empty": {}},
+        },
+        serializer=None,
+    )
+    assert OrjsonRenderer().render(data) == JSONRenderer().render(data)
+    assert OrjsonRenderer().render(None) == b""
+    indented = "application/json; indent=2"
+    assert OrjsonRenderer().render({"a": 1}, indented) == JSONRenderer().render({"a": 1}, indented)
+    assert OrjsonRenderer().render({"big": 2**70}) == JSONRenderer().render({"big": 2**70})
+
+
+def test_a_user_of_another_user_is_not_listed(user):
+    TimeEntryFactory(user=UserFactory(), start=MONDAY + timedelta(hours=9), end=MONDAY + timedelta(hours=10))
+    assert warm_client(user).get(LIST, WEEK).json()["count"] == 0
