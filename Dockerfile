@@ -24,6 +24,8 @@ RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
     python manage.py collectstatic --noinput \
  && chmod +x deploy/entrypoint.sh
 USER app
+# `web` serves with deploy/gunicorn.conf.py: workers and timeouts from the environment, request
+# limits (line, header count and size) fixed there; README "Behind a reverse proxy".
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
   CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"8000\")}/healthz', timeout=2)"

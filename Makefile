@@ -63,7 +63,7 @@ beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
 gunicorn: install
-	$(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py config.wsgi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .test-db.sqlite3*

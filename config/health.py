@@ -86,7 +86,11 @@ def _run(checks: dict[str, Callable[[], str]]) -> JsonResponse:
     body = {"status": "ok" if not failed else "unavailable", "checks": results}
     if failed:
         body["failed"] = failed
-    return JsonResponse(body, status=503 if failed else 200)
+    response = JsonResponse(body, status=503 if failed else 200)
+    if failed:
+        # Load balancers and clients wait this long before asking again.
+        response["Retry-After"] = str(settings.READY_RETRY_AFTER_SECONDS)
+    return response
 
 
 @never_cache

@@ -216,6 +216,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Seconds a 503 from /ready (and the health checks) asks callers to wait before trying again.
+READY_RETRY_AFTER_SECONDS = env_int("READY_RETRY_AFTER_SECONDS", 5)
+
 # --- Outbox: queued side effects -----------------------------------------------------------
 # Tasks a request queues are written to the outbox in its transaction and published once it
 # commits; what could not be published then is sent by this job, retried with exponential backoff
@@ -311,8 +314,6 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
-# How deeply a JSON body may nest lists and objects; deeper is a 400.
-API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # How deeply a JSON body may nest lists and objects; deeper is a 400.
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)

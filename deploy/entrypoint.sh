@@ -3,12 +3,9 @@
 set -e
 case "${1:-web}" in
   web)
-    exec gunicorn config.wsgi \
-      --bind "0.0.0.0:${PORT:-8000}" \
-      --workers "${WEB_CONCURRENCY:-3}" \
-      --timeout "${GUNICORN_TIMEOUT:-30}" \
-      --access-logfile - \
-      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
+    # Workers, timeouts and the request limits: deploy/gunicorn.conf.py (PORT, WEB_CONCURRENCY,
+    # GUNICORN_TIMEOUT and FORWARDED_ALLOW_IPS are read there).
+    exec gunicorn -c deploy/gunicorn.conf.py config.wsgi
     ;;
   worker)
     exec celery -A config worker --loglevel "${LOG_LEVEL:-INFO}" --concurrency "${CELERY_CONCURRENCY:-2}"

@@ -36,6 +36,7 @@ def test_ready_is_503_naming_the_database_when_it_is_down(monkeypatch):
     response = Client().get("/ready")
     assert response.status_code == 503
     assert response.json()["failed"] == ["database"]
+    assert response["Retry-After"] == "5"
     db = Client().get("/health/db")
     assert db.status_code == 503
 
