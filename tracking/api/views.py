@@ -161,10 +161,11 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         return selectors.time_entry_list(actor=request.user, lean=self.action == "list")
 
     def list(self, request, *args, **kwargs):
-        """The common listing (a `from`/`to` window and a page, nothing else) reads its page as
-        rows, counted in the same query (selectors.time_entry_rows), and shapes them without
-        a serializer. Anything else, and any value that does not parse, takes DRF's generic
-        path, which answers exactly as before (errors included)."""
+        # (A comment, not a docstring: the schema takes a method's docstring as its description.)
+        # The common listing (a `from`/`to` window and a page, nothing else) reads its page as
+        # rows, counted in the same query (selectors.time_entry_rows), and shapes them without a
+        # serializer. Anything else, and any value that does not parse, takes DRF's generic path,
+        # which answers exactly as before (errors included).
         return self._row_list(request) or super().list(request, *args, **kwargs)
 
     def _row_list(self, request) -> Response | None:
