@@ -339,6 +339,8 @@ SPECTACULAR_SETTINGS = {
         "deepLinking": True,
     },
     "ENUM_NAME_OVERRIDES": {},
+    # Every operation documents the errors it can answer (config/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.schema.document_errors"],
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ORIGINS", env_list("BACKEND_CORS_ORIGINS", []))
@@ -551,3 +553,25 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "ReportDimensionEnum": "analytics.selectors.summary.DIMENSIONS",
     }
 )
+
+# --- Appointments (scheduling) --------------------------------------------------------------
+
+
+def _reminder_minutes(text: str) -> int:
+    """Minutes in "24h", "90m" or a bare number of minutes."""
+    text = text.strip().lower()
+    value = text[:-1] if text[-1:] in {"h", "m"} else text
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"APPOINTMENT_REMINDERS: {text!r} is not like 24h or 30m.")
+    return int(value) * (60 if text.endswith("h") else 1)
+
+
+# How long before an appointment its customer is reminded (inbox and e-mail with an .ics), e.g. "24h,1h".
+APPOINTMENT_REMINDERS = sorted(
+    {_reminder_minutes(item) for item in env_list("APPOINTMENT_REMINDERS", ["24h", "1h"])}, reverse=True
+)
+CELERY_BEAT_SCHEDULE["send-appointment-reminders"] = {
+    "task": "scheduling.tasks.send_appointment_reminders_task",
+    "schedule": timedelta(minutes=5),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AppointmentStatusEnum"] = "scheduling.models.AppointmentStatus"
