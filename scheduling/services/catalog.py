@@ -83,6 +83,7 @@ def service_update(
     Booked appointments keep their times and buffers. Audited."""
     check_admin(actor)
     check_changes(changes, UPDATABLE_FIELDS)
+    service = Service.objects.select_for_update().get(pk=service.pk)
     audited: dict[str, Any] = {}
     for name, value in changes.items():
         if name != "staff" and getattr(service, name) != value:
