@@ -1,5 +1,6 @@
-"""Hooks tracking offers the apps to its right (see config.hooks). Groups registers into both."""
+"""Hooks tracking offers the apps to its right (see config.hooks). Groups registers into all three."""
 
+from config.errors import ValidationFailed
 from config.hooks import declare
 
 session_write_guard = declare(
@@ -14,3 +15,19 @@ session_visibility = declare(
     "sessions). Applied through a subquery, so joins in it cannot duplicate rows. Reading a "
     "session does not allow writing it.",
 )
+
+group_session_create = declare(
+    "tracking.group_session_create",
+    "fn(*, actor, group_id, title, notes) creates a session in the group with public id `group_id` "
+    "(the same checks as the group's own sessions route) and returns it; raises a config.errors "
+    "exception to refuse. `POST /sessions/` with `group` calls it.",
+)
+
+
+def session_create_in_group(*, actor, group_id, title: str = "", notes: str = ""):
+    """Create a group session through whichever app registered `group_session_create`; without
+    one, group sessions do not exist here (400)."""
+    created = group_session_create.call(actor=actor, group_id=group_id, title=title, notes=notes)
+    if not created:
+        raise ValidationFailed("group: Group sessions are not available.", fields={"group": ["Not available."]})
+    return created[0]

@@ -2,7 +2,7 @@ from functools import partial
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -20,7 +20,7 @@ from accounts.services.notifications import notification_mark_all_read, notifica
 from accounts.services.settings import user_settings_get, user_settings_update
 from accounts.services.users import user_update_by_admin, user_update_profile
 from accounts.tokens import TokenPair
-from config.api.authentication import REFRESH_COOKIE, check_double_submit
+from config.api.authentication import REFRESH_COOKIE, JWTCookieOrBearerAuthentication, check_double_submit
 from config.api.parsers import JSONParser
 from config.api.ratelimit import limit_by_account, limit_by_ip
 from config.api.views import ApiView, ScopedViewSet, parse_input
@@ -54,6 +54,16 @@ def refresh_token_from(request, data: dict) -> tuple[str | None, bool]:
     if raw:
         return raw, False
     return request.COOKIES.get(REFRESH_COOKIE) or None, True
+
+
+def access_token_of(request):
+    """The access token the request is authenticated with (header, or cookie with its CSRF
+    header), or None when it carries none that is valid."""
+    try:
+        found = JWTCookieOrBearerAuthentication().authenticate(request)
+    except (exceptions.AuthenticationFailed, exceptions.PermissionDenied):
+        return None
+    return found[1] if found else None
 
 
 class AuthEndpoint(ApiView):
@@ -130,10 +140,13 @@ class LogoutView(AuthEndpoint):
         operation_id="auth_logout",
         request=s.RefreshInput,
         responses={204: OpenApiResponse(description="Logged out; auth cookies cleared.")},
+        description="Blacklists the refresh token (body or cookie; without one: 400) and ends the access "
+        "token the request carries, if any.",
     )
     def post(self, request):
         raw, by_cookie = refresh_token_from(request, parse_input(s.RefreshInput, request.data))
-        auth_logout(raw_refresh=raw, check_claims=partial(check_double_submit, request) if by_cookie else None)
+        check = partial(check_double_submit, request) if by_cookie else None
+        auth_logout(raw_refresh=raw, access=access_token_of(request), check_claims=check)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_auth_cookies(response)
         return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from accounts.tokens import TokenPair, issue_token_pair, verified_claims
 from accounts.validators import check_location
 from audit.models import Action
 from audit.services import audit_record
+from config.api.token_denylist import access_token_deny
 from config.api.user_cache import forget_user
 from config.errors import AuthenticationRequired, Conflict, ValidationFailed
 
@@ -113,21 +114,42 @@ def token_refresh(*, raw_refresh: str, check_claims: ClaimsCheck | None = None) 
 
 
 @transaction.atomic
-def auth_logout(*, raw_refresh: str | None, check_claims: ClaimsCheck | None = None) -> None:
-    """Blacklist the given refresh token. Logging out twice, or with a token that no longer
-    works, is not an error: there is simply nothing left to revoke. The token is decoded once;
-    `check_claims(claims)` runs before anything is written (the API's CSRF double submit)."""
-    claims = verified_claims(raw_refresh) if raw_refresh else None
-    if claims is None:
-        return
-    if check_claims is not None:
+def auth_logout(
+    *, raw_refresh: str | None, access: Mapping[str, Any] | None = None, check_claims: ClaimsCheck | None = None
+) -> None:
+    """Blacklist the given refresh token and end `access`, the claims of the access token the
+    request was authenticated with, if any (config.api.token_denylist, until it expires).
+
+    Without a refresh token there is nothing to log out of: 400. Logging out twice, or with a
+    refresh token that no longer works, is not an error. The token is decoded once;
+    `check_claims(claims)` runs before anything is written (the API's CSRF double submit).
+    One audit row, whichever of the two tokens it ended."""
+    if not raw_refresh:
+        message = "Send the refresh token to log out: refresh_token in the body or the refresh_token cookie."
+        raise ValidationFailed(message, code="refresh_token_missing", fields={"refresh_token": [message]})
+    claims = verified_claims(raw_refresh)
+    if claims is not None and check_claims is not None:
         check_claims(claims)
-    outstanding = _outstanding(claims)
-    if outstanding is None:
-        return
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    if created and outstanding.user is not None:
-        audit_record(actor=outstanding.user, action=Action.AUTH_LOGOUT, target=outstanding.user)
+    ended_access = access is not None and access_token_deny(access)
+    outstanding = _outstanding(claims) if claims is not None else None
+    blacklisted = False
+    if outstanding is not None:
+        _, blacklisted = BlacklistedToken.objects.get_or_create(token=outstanding)
+    user = outstanding.user if blacklisted else _access_user(access) if ended_access else None
+    if user is not None:
+        audit_record(actor=user, action=Action.AUTH_LOGOUT, target=user)
+
+
+@transaction.atomic
+def auth_logout_access(*, actor: User, access: Mapping[str, Any]) -> None:
+    """End only the access token `actor` is signed in with (C3PO's logout sends no refresh
+    token; its refresh token stays valid until it is used or expires)."""
+    if access_token_deny(access):
+        audit_record(actor=actor, action=Action.AUTH_LOGOUT, target=actor)
+
+
+def _access_user(access: Mapping[str, Any] | None) -> User | None:
+    return User.objects.filter(uuid=access.get(api_settings.USER_ID_CLAIM)).first() if access else None
 
 
 @transaction.atomic

@@ -90,10 +90,15 @@ def test_user_cannot_raise_their_own_role_through_any_endpoint(client_for, user)
     client = client_for(user)
     payload = {"role": "ADMIN", "is_staff": True, "is_superuser": True, "display_name": "Me"}
 
-    assert client.patch("/api/v1/auth/me/", payload).status_code == 200
-    assert client.patch("/api/v1/users/me/", payload).status_code == 200
+    for path in ("/api/v1/auth/me/", "/api/v1/users/me/"):
+        # Fields a user may not set are not silently dropped: the whole request is refused.
+        refused = client.patch(path, payload)
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "unknown_field"
+        assert set(refused.json()["error"]["fields"]) == {"role", "is_staff", "is_superuser"}
     assert client.patch(detail(user), payload).status_code == 403
     assert client.put("/api/v1/settings/", payload).status_code == 400
+    assert client.patch("/api/v1/auth/me/", {"display_name": "Me"}).status_code == 200
 
     user.refresh_from_db()
     assert (user.role, user.is_staff, user.is_superuser) == (Role.USER, False, False)

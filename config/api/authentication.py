@@ -25,6 +25,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, ExpiredTok
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from config.api.token_denylist import access_token_denied
 from config.api.user_cache import load_user
 
 ACCESS_COOKIE = "access_token"
@@ -73,7 +74,7 @@ class JWTCookieOrBearerAuthentication(JWTAuthentication):
 
         validated_token = self.get_validated_token(raw_token)
         user = self.get_user(validated_token)
-        if validated_token.get("ver") != getattr(user, "token_version", None):
+        if validated_token.get("ver") != getattr(user, "token_version", None) or access_token_denied(validated_token):
             raise InvalidToken({"detail": "Token has been revoked.", "code": "token_revoked"})
         if via_cookie and request.method not in SAFE_METHODS:
             check_double_submit(request, validated_token)

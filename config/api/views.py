@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db.models import QuerySet
-from rest_framework import viewsets
+from django.http import QueryDict
+from rest_framework import serializers, viewsets
 from rest_framework.views import APIView
+
+from config.errors import ValidationFailed
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -41,11 +46,45 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return self.scope_queryset(self.request)
 
 
-def parse_input(serializer_class, data, **kwargs) -> dict:
-    """Validate request data with an input serializer; a 400 with field errors if it fails."""
+def parse_input(serializer_class, data, *, ignore_unknown: bool = False, **kwargs) -> dict:
+    """Validate request data with an input serializer; a 400 with field errors if it fails.
+
+    A JSON object naming a field the serializer does not have, at any depth, is a 400
+    `unknown_field` naming it: a misspelt or unsupported field never "succeeds" without effect.
+    Form and multipart bodies and query strings are not checked (OAuth2 forms carry extra
+    fields; query strings carry paging and filters). `ignore_unknown` is for the seed-client
+    adapters, whose original backends ignored extra fields."""
     serializer = serializer_class(data=data, **kwargs)
+    if not ignore_unknown and isinstance(data, dict) and not isinstance(data, QueryDict):
+        fields, names = unknown_fields(serializer, data)
+        if names:
+            label = "Unknown fields" if len(names) > 1 else "Unknown field"
+            raise ValidationFailed(f"{label}: {', '.join(names)}.", code="unknown_field", fields=fields)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def unknown_fields(serializer: serializers.Serializer, data: Mapping) -> tuple[dict, list[str]]:
+    """The keys of `data` that `serializer` has no field for, as a nested error dict (like DRF's
+    own) and as dotted names (`laps[2].colour`). Nested serializers are followed."""
+    errors: dict = {}
+    names: list[str] = []
+    for key, value in data.items():
+        field = serializer.fields.get(key)
+        if field is None:
+            errors[key] = ["Unknown field."]
+            names.append(str(key))
+        elif isinstance(field, serializers.ListSerializer) and isinstance(value, list):
+            found = [unknown_fields(field.child, item) if isinstance(item, Mapping) else ({}, []) for item in value]
+            if any(nested for nested, _ in found):
+                errors[key] = [nested for nested, _ in found]
+                names += [f"{key}[{index}].{name}" for index, (_, inner) in enumerate(found) for name in inner]
+        elif isinstance(field, serializers.Serializer) and isinstance(value, Mapping):
+            nested, inner = unknown_fields(field, value)
+            if nested:
+                errors[key] = nested
+                names += [f"{key}.{name}" for name in inner]
+    return errors, names
 
 
 def alias_view(view_class):

@@ -7,6 +7,7 @@ archived group's sessions read-only."""
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from config.errors import Conflict, NotFound
 from groups.models import Group, GroupSession, GroupStatus
+from groups.selectors import group_list
 from groups.services.rules import lock_group, require_active, require_member
 from tracking.models import Session, SessionParticipant
 from tracking.services.participants import session_participant_join, session_participant_leave
@@ -33,6 +35,17 @@ def group_session_create(
     session = session_create(actor=actor, title=title, notes=notes, now=now)
     GroupSession.objects.create(group=group, session=session, created_at=now)
     return session
+
+
+def group_session_create_by_id(
+    *, actor: User, group_id: UUID, title: str = "", notes: str = "", now: datetime | None = None
+) -> Session:
+    """Tracking's `group_session_create` hook (`POST /sessions/` with `group`): the group is one
+    `actor` may see, as on the group's own sessions route (404 otherwise), then the same checks."""
+    group = group_list(actor=actor).filter(uuid=group_id).first()
+    if group is None:
+        raise NotFound("group: No group with this id that you belong to.", fields={"group": ["Not found."]})
+    return group_session_create(actor=actor, group=group, title=title, notes=notes, now=now)
 
 
 def _locked_group_of(session: Session) -> Group:

@@ -323,6 +323,17 @@ class SessionCreateInput(serializers.Serializer):
     laps = LapInput(
         many=True, required=False, max_length=500, help_text="Recorded laps: the session is created stopped."
     )
+    group = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="A group you belong to: a planned group session, as `POST /groups/{id}/sessions/` makes.",
+    )
+
+    def validate(self, attrs):
+        if attrs.get("group") and attrs.get("laps"):
+            message = "A group session is created planned; add laps after creating it."
+            raise serializers.ValidationError({"laps": [message]})
+        return attrs
 
 
 class SessionUpdateInput(serializers.Serializer):

@@ -19,6 +19,7 @@ from tracking import selectors
 from tracking.api import serializers as s
 from tracking.api.filters import ProjectFilter, SessionFilter, TaskFilter, TimeEntryFilter
 from tracking.compliance import compliance_violations
+from tracking.hooks import session_create_in_group
 from tracking.models import Project, Session, Task, TimeEntry
 from tracking.services import entries, lap_images, laps, participants, projects, sessions
 
@@ -265,9 +266,14 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     @extend_schema(request=s.SessionCreateInput, responses={201: s.SessionOutput})
     def create(self, request):
         data = parse_input(s.SessionCreateInput, request.data)
-        session = sessions.session_create(
-            actor=request.user, title=data["title"], notes=data["notes"], laps=lap_specs(data.get("laps", []))
-        )
+        if data.get("group"):
+            session = session_create_in_group(
+                actor=request.user, group_id=data["group"], title=data["title"], notes=data["notes"]
+            )
+        else:
+            session = sessions.session_create(
+                actor=request.user, title=data["title"], notes=data["notes"], laps=lap_specs(data.get("laps", []))
+            )
         response = self._session(session)
         response.status_code = status.HTTP_201_CREATED
         return response
