@@ -33,6 +33,7 @@ fi
 
 $PY bench/load_data.py ${BENCH_LOAD_ARGS:-}
 $PY bench/prepare_clients.py --out "$BENCH_RESULTS" --clients "${BENCH_CLIENTS:-200}"
+$PY bench/prepare_slots.py --out "$BENCH_RESULTS"
 
 .venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --access-logfile /dev/null \
   --error-logfile "$BENCH_RESULTS/gunicorn.log" --pid "$BENCH_RESULTS/gunicorn.pid" &
@@ -52,5 +53,6 @@ echo "scenario metrics (gunicorn: $WORKERS sync workers; wrk: $BENCH_THREADS thr
 run list_week list_week.lua "$CONNECTIONS"
 run create_entry create_entry.lua "$CONNECTIONS"
 run session_start_stop session_start_stop.lua "$BENCH_THREADS"
+run slots_month slots_month.lua "$CONNECTIONS"
 export BENCH_PATH=/healthz; run reference_healthz reference.lua "$CONNECTIONS"
 export BENCH_PATH=/api/v1/auth/me/; run reference_me reference.lua "$CONNECTIONS"
