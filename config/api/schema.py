@@ -1,0 +1,105 @@
+"""Schema post-processing: every operation documents the errors it can answer, in one place.
+
+The views document their successful answers; what can go wrong is the same for every view of a
+kind and comes from the shared machinery (authentication, throttles and rate limits, the exception
+handler, the parsers, pagination), so it is added here rather than repeated on each view:
+
+| status | when it is documented |
+|---|---|
+| 400 | the operation takes a body or query parameters, or writes |
+| 401, 403 | the operation needs authentication (403: a role or the CSRF double submit) |
+| 404 | the path names an object |
+| 409, 422 | the operation writes (a conflicting state, a business rule enforced strictly) |
+| 413, 415 | the operation takes a body |
+| 429, 503 | always (throttles and rate limits; a database or cache outage, with Retry-After) |
+
+Each refers to the `Error` component, the body `config.api.errors` renders. Pagination's `page` and
+`page_size` get the bounds the paginator enforces."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from config.api.errors import MESSAGES
+
+ERROR_COMPONENT = "Error"
+WRITES = {"post", "put", "patch", "delete"}
+METHODS = WRITES | {"get", "head", "options"}
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The one error body of the API.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "Machine-readable, e.g. validation_error."},
+                "message": {"type": "string", "description": "For people; the first problem found."},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "description": "Per input field (or non_field_errors), the messages for it.",
+                },
+                "retry_after": {"type": "integer", "description": "Seconds to wait (429)."},
+            },
+            "required": ["code", "message", "fields"],
+            "additionalProperties": True,
+        }
+    },
+    "required": ["error"],
+}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}}
+
+
+def _error_response(status: int) -> dict:
+    response = {
+        "description": MESSAGES[status],
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}},
+    }
+    if status in {429, 503}:
+        response["headers"] = RETRY_AFTER
+    return response
+
+
+def _statuses(path: str, method: str, operation: dict) -> set[int]:
+    statuses = {429, 503}
+    has_body = "requestBody" in operation
+    has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+    if has_body or has_query or method in WRITES:
+        statuses.add(400)
+    security = operation.get("security")
+    if security and {} not in security:
+        statuses |= {401, 403}
+    if "{" in path:
+        statuses.add(404)
+    if method in WRITES:
+        statuses |= {409, 422}
+    if has_body:
+        statuses |= {413, 415}
+    return statuses
+
+
+def _bound_pagination(operation: dict) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "query":
+            continue
+        schema = parameter.setdefault("schema", {})
+        if parameter["name"] == "page_size" and schema.get("type") == "integer":
+            schema.update(minimum=1, maximum=settings.API_MAX_PAGE_SIZE)
+            parameter["description"] = f"Results per page, 1 to {settings.API_MAX_PAGE_SIZE}."
+        elif parameter["name"] == "page" and schema.get("type") == "integer":
+            schema.setdefault("minimum", 1)
+
+
+def document_errors(result: dict, generator, request, public) -> dict:
+    """drf-spectacular POSTPROCESSING_HOOKS entry: add the error responses and pagination bounds."""
+    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            _bound_pagination(operation)
+            responses = operation.setdefault("responses", {})
+            for status in sorted(_statuses(path, method, operation)):
+                responses.setdefault(str(status), _error_response(status))
+    return result

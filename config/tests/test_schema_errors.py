@@ -1,0 +1,56 @@
+"""The published schema documents every error an operation can answer, with the one error body,
+and the page bounds the paginator enforces (what the schemathesis gate holds the API to)."""
+
+import jsonschema
+import pytest
+from django.conf import settings
+from drf_spectacular.generators import SchemaGenerator
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_its_errors(schema):
+    missing = []
+    for path, method, operation in operations(schema):
+        documented = set(operation["responses"])
+        expected = {"429", "503"}
+        if "{" in path:
+            expected.add("404")
+        if "requestBody" in operation:
+            expected |= {"400", "413", "415"}
+        if operation.get("security") and {} not in operation["security"]:
+            expected |= {"401", "403"}
+        if expected - documented:
+            missing.append(f"{method.upper()} {path}: {sorted(expected - documented)}")
+    assert not missing
+
+
+def test_error_responses_refer_to_the_error_component(schema):
+    response = schema["paths"]["/api/v1/time-entries/"]["post"]["responses"]["400"]
+    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "Retry-After" in schema["paths"]["/api/v1/time-entries/"]["get"]["responses"]["503"]["headers"]
+
+
+def test_page_size_is_bounded(schema):
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/time-entries/"]["get"]["parameters"]}
+    assert parameters["page_size"]["minimum"] == 1
+    assert parameters["page_size"]["maximum"] == settings.API_MAX_PAGE_SIZE
+    assert parameters["page"]["minimum"] == 1
+
+
+def test_a_real_error_body_matches_the_component(schema, client_for, user):
+    body = client_for(user).post("/api/v1/time-entries/", {"start_utc": "nope"}, format="json").json()
+    resolver_schema = {**schema["components"]["schemas"]["Error"], "components": schema["components"]}
+    jsonschema.validate(body, resolver_schema)
