@@ -414,3 +414,17 @@ def test_preview_lists_problems_and_clashes(client_for, employee, manager, clock
     )
     assert weekend.json()["days"] == 0 and weekend.json()["non_working_days"] == ["2027-03-06", "2027-03-07"]
     assert [p["code"] for p in weekend.json()["problems"]] == ["no_working_days"]
+
+
+def test_a_stranger_gets_404_on_every_route_of_someone_elses_request(client_for, employee):
+    from config.tests.test_every_route import routes_naming
+
+    request = LeaveRequestFactory(user=employee)
+    stranger = client_for(UserFactory())
+    routes = routes_naming("leave/requests")
+    assert "/api/v1/leave/requests/{id}/approve/" in routes
+    for route in routes:
+        url = route.format(id=request.uuid)
+        for method in ("get", "post", "put", "patch", "delete"):
+            response = getattr(stranger, method)(url, {}, format="json")
+            assert response.status_code in {404, 405}, (method, url, response.status_code)

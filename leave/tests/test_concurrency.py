@@ -102,3 +102,28 @@ def test_the_exclusion_constraint_refuses_the_overlap_the_service_did_not_see(mo
         results = race([lambda s=start: submit(user, s, s), lambda s=start: submit(user, s, s)])
         assert sorted(results) in (["ok", "overlap"], ["concurrent_write", "ok"])
         assert LeaveRequest.objects.filter(user=user, start_date=start).count() == 1
+
+
+def test_over_http_twenty_decisions_give_one_winner_and_ten_overlapping_submits_one_request():
+    from config.testing import bearer_client, statuses
+
+    manager = StaffFactory()
+    admin = AdminFactory()
+    user = UserFactory(manager=manager)
+    ledger_row(user, days=25)
+    body = {"type": "VACATION", "start_date": "2027-03-01", "end_date": "2027-03-03"}
+    submitters = [bearer_client(user) for _ in range(10)]
+
+    submitted = race([lambda c=c: c.post("/api/v1/leave/requests/", body) for c in submitters])
+
+    assert statuses(submitted) == [201] + [409] * 9
+    request_id = next(r for r in submitted if r.status_code == 201).json()["id"]
+    deciders = [(bearer_client(manager if i % 2 else admin), "approve" if i % 4 < 2 else "reject") for i in range(20)]
+    decided = race(
+        [lambda c=c, verb=verb: c.post(f"/api/v1/leave/requests/{request_id}/{verb}/") for c, verb in deciders]
+    )
+
+    assert statuses(decided) == [200] + [409] * 19
+    request = LeaveRequest.objects.get(uuid=request_id)
+    assert LeaveLedgerEntry.objects.filter(request=request).count() == (1 if request.status == "approved" else 0)
+    assert AuditEvent.objects.filter(target_id=request_id).count() == 1
