@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict
 
-from accounts.tests.factories import AdminFactory, UserFactory
+from accounts.tests.factories import AdminFactory, StaffFactory, UserFactory
 from config.api.renderers import OrjsonRenderer
 from config.testing import bearer_client
 from groups.tests.factories import GroupFactory, GroupSessionFactory, MembershipFactory
@@ -225,3 +225,23 @@ def test_the_orjson_renderer_writes_the_same_bytes_as_drf():
 def test_a_user_of_another_user_is_not_listed(user):
     TimeEntryFactory(user=UserFactory(), start=MONDAY + timedelta(hours=9), end=MONDAY + timedelta(hours=10))
     assert warm_client(user).get(LIST, WEEK).json()["count"] == 0
+
+
+@pytest.mark.postgres
+def test_the_written_out_week_query_returns_what_the_orm_query_returns(user):
+    """A USER's week runs as OWN_WEEK_SQL on PostgreSQL; a STAFF member's goes through the ORM.
+    Both read the same entries of the same person, page by page."""
+    from tracking import selectors
+
+    week_of_entries(user)
+    staff = StaffFactory()
+    user.manager = staff
+    user.save()
+    staff_view = list(TimeEntry.objects.filter(user=user).order_by("-start", "-id"))
+    start, end = datetime(2025, 9, 15, tzinfo=UTC), datetime(2025, 9, 22, tzinfo=UTC)
+    for offset in (0, 2, 4):
+        mine = selectors.time_entry_rows(actor=user, start=start, end=end, offset=offset, limit=2)
+        theirs = selectors.time_entry_rows(actor=staff, start=start, end=end, offset=offset, limit=2)
+        assert mine == theirs
+        assert [row[0] for row in mine.rows] == [e.uuid for e in staff_view if e.start < end][offset : offset + 2]
+    assert selectors.time_entry_rows(actor=user, start=start, end=end, offset=6, limit=2) is None
