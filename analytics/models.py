@@ -1,7 +1,8 @@
 """Analytics keeps no copy of anyone's time: its rows are the requests around the reports.
 
 ExportJob: a report written to a file in the background, stored through media's storage layer
-and removed after EXPORT_RETENTION_HOURS.
+and removed after EXPORT_RETENTION_HOURS. CalendarFeed: the secret address of a person's
+iCalendar feed.
 """
 
 import uuid
@@ -68,3 +69,20 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.format} export of {self.owner} ({self.status})"
+
+
+class CalendarFeed(models.Model):
+    """The secret token in a person's calendar feed URL (`/api/v1/calendar/<token>.ics`). The URL
+    is the only credential a calendar program sends, so the token is long and random, and
+    rotating it (a new token) is how a leaked URL stops working."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(token=""), name="analytics_feed_token_not_empty")]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -77,6 +77,11 @@ class Action(models.TextChoices):
     APPOINTMENT_UPDATE = "appointment.update", "appointment notes changed by an admin"
     APPOINTMENT_STATUS_CHANGE = "appointment.status_change", "appointment confirmed or closed by an admin"
 
+    REPORT_SHARE_CREATE = "report_share.create", "report shared by link"
+    REPORT_SHARE_REVOKE = "report_share.revoke", "report link revoked"
+    CALENDAR_FEED_CREATE = "calendar_feed.create", "calendar feed link created"
+    CALENDAR_FEED_ROTATE = "calendar_feed.rotate", "calendar feed link replaced"
+
 
 class AuditEvent(models.Model):
     """One security-relevant or data-changing action. Rows are only ever inserted (and purged

@@ -553,6 +553,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "ReportDimensionEnum": "analytics.selectors.summary.DIMENSIONS",
     }
 )
+# Days before and after today that a calendar feed covers.
+CALENDAR_FEED_PAST_DAYS = env_int("CALENDAR_FEED_PAST_DAYS", 90)
+CALENDAR_FEED_FUTURE_DAYS = env_int("CALENDAR_FEED_FUTURE_DAYS", 365)
+if not (0 <= CALENDAR_FEED_PAST_DAYS <= 3660 and 0 <= CALENDAR_FEED_FUTURE_DAYS <= 3660):
+    raise ImproperlyConfigured("CALENDAR_FEED_PAST_DAYS and CALENDAR_FEED_FUTURE_DAYS must be 0-3660.")
 
 # --- Appointments (scheduling) --------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -354,3 +354,82 @@ class ExportJobOutput(serializers.Serializer):
     def get_download_url(self, job) -> str | None:
         link = export_download(job=job)
         return link.url if link else None
+
+
+# --- Time account ---------------------------------------------------------------------------
+
+
+class TimeAccountQueryInputBase(serializers.Serializer):
+    def validate(self, attrs):
+        # `to` is inclusive: the window is from the start of `from` to the end of `to`.
+        check_window(attrs["from"], attrs["to"] + timedelta(days=1), max_days=MAX_REPORT_DAYS)
+        return attrs
+
+
+TimeAccountQueryInput = type(
+    "TimeAccountQueryInput",
+    (TimeAccountQueryInputBase,),
+    {
+        "from": serializers.DateField(help_text="First day (a calendar date, in the person's own zone)."),
+        "to": serializers.DateField(help_text=f"Last day, inclusive; at most {MAX_REPORT_DAYS} days after `from`."),
+        "user": serializers.UUIDField(required=False, help_text="Whose account (one you may see). Default: yours."),
+    },
+)
+
+
+def _figure_fields() -> dict[str, serializers.Field]:
+    return {
+        "expected_seconds": serializers.IntegerField(help_text="Work pattern minus holidays."),
+        "worked_seconds": serializers.IntegerField(help_text="Entries that start in the period."),
+        "leave_seconds": serializers.IntegerField(help_text="Approved leave, at the day's expected hours."),
+        "balance_seconds": serializers.IntegerField(help_text="worked + leave - expected."),
+        "cumulative_balance_seconds": serializers.IntegerField(help_text="Balance from the first day to here."),
+    }
+
+
+AccountFiguresOutput = type("AccountFiguresOutput", (serializers.Serializer,), _figure_fields())
+AccountDayOutput = type(
+    "AccountDayOutput",
+    (serializers.Serializer,),
+    {
+        "date": serializers.DateField(),
+        **_figure_fields(),
+        "holiday": serializers.CharField(allow_null=True),
+        "leave": serializers.CharField(allow_null=True, help_text="Code of the leave type taken that day."),
+    },
+)
+AccountWeekOutput = type(
+    "AccountWeekOutput",
+    (serializers.Serializer,),
+    {
+        "week": serializers.CharField(help_text="ISO week, e.g. 2026-W47."),
+        "first_day": serializers.DateField(help_text="First day of the week inside the window."),
+        "last_day": serializers.DateField(help_text="Last day of the week inside the window."),
+        **_figure_fields(),
+    },
+)
+
+TimeAccountOutput = type(
+    "TimeAccountOutput",
+    (serializers.Serializer,),
+    {
+        "user": ReportPersonOutput(),
+        "from": serializers.DateField(source="start"),
+        "to": serializers.DateField(source="end"),
+        "timezone": serializers.CharField(),
+        "days": AccountDayOutput(many=True),
+        "weeks": AccountWeekOutput(many=True),
+        "total": AccountFiguresOutput(),
+    },
+)
+
+
+# --- Calendar feed --------------------------------------------------------------------------
+
+
+class CalendarFeedOutput(serializers.Serializer):
+    url = serializers.URLField(help_text="Your feed's secret address; subscribe to it in a calendar program.")
+
+
+class CalendarFileQueryInput(serializers.Serializer):
+    entries = StrictBooleanField(required=False, default=False, help_text="Include your time entries.")

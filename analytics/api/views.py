@@ -5,26 +5,31 @@ from __future__ import annotations
 import tempfile
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from analytics.api import serializers as s
 from analytics.exports import Table, csv_chunks, xlsx_write
 from analytics.models import ExportFormat, ExportJob, ExportKind
+from analytics.selectors.calendar import calendar_feed_by_token, calendar_feed_ics
 from analytics.selectors.compliance import team_compliance
 from analytics.selectors.detailed import Cursor, detailed_page
 from analytics.selectors.exports import detailed_rows_exceed, export_job_list
 from analytics.selectors.scope import report_query
 from analytics.selectors.summary import summary_report
+from analytics.selectors.time_account import time_account
 from analytics.selectors.weekly import weekly_grid
+from analytics.services.calendar import calendar_feed_get_or_create, calendar_feed_rotate
 from analytics.services.exports import CONTENT_TYPES, export_job_create, export_table
 from config.api.views import ApiView, ScopedViewSet, parse_input
+from config.errors import NotFound
 
 REPORTS = ["reports"]
 
@@ -188,3 +193,78 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         report_query(actor=request.user, params=data)  # a user outside your scope is a 404 now, not a failed job
         job = export_job_create(actor=request.user, format=data["format"], kind=data["kind"], params=data)
         return job_accepted(request, job)
+
+
+class TimeAccountView(ApiView):
+    @extend_schema(
+        operation_id="reports_time_account",
+        tags=REPORTS,
+        parameters=[s.TimeAccountQueryInput],
+        responses=s.TimeAccountOutput,
+        description="Expected hours (work pattern minus holidays; a half-day holiday halves the day), worked "
+        "hours, approved leave (credited at the day's expected hours, half days halved) and the balance "
+        "(worked + leave - expected) with its running total, per day, per ISO week and in total. Days are "
+        "the person's own calendar days.",
+    )
+    def get(self, request):
+        data = parse_input(s.TimeAccountQueryInput, request.query_params)
+        account = time_account(actor=request.user, start=data["from"], end=data["to"], user_id=data.get("user"))
+        return Response(s.TimeAccountOutput(account).data)
+
+
+def feed_url(request, feed) -> dict:
+    """`.../calendar/<token>.ics`, as calendar programs expect a feed to be named (the API's path
+    middleware adds the trailing slash the route has)."""
+    path = reverse("analytics:calendar-file", kwargs={"token": feed.token}).rstrip("/")
+    return {"url": request.build_absolute_uri(path)}
+
+
+@extend_schema(tags=["calendar"])
+class CalendarFeedView(ApiView):
+    @extend_schema(
+        operation_id="calendar_feed",
+        responses=s.CalendarFeedOutput,
+        description="Your calendar feed's secret URL (made the first time you ask): leave, holidays, "
+        "appointments and, with `?entries=true`, time entries. Anyone with the URL can read the feed.",
+    )
+    def get(self, request):
+        return Response(s.CalendarFeedOutput(feed_url(request, calendar_feed_get_or_create(actor=request.user))).data)
+
+
+@extend_schema(tags=["calendar"])
+class CalendarFeedRotateView(ApiView):
+    @extend_schema(
+        operation_id="calendar_feed_rotate",
+        request=None,
+        responses=s.CalendarFeedOutput,
+        description="Replace your feed's URL; the old one answers 404 from now on.",
+    )
+    def post(self, request):
+        return Response(s.CalendarFeedOutput(feed_url(request, calendar_feed_rotate(actor=request.user))).data)
+
+
+@extend_schema(tags=["calendar"])
+class CalendarFileView(ApiView):
+    """The feed itself. The token in the URL is the only credential (calendar programs send no
+    other); an unknown or replaced token is a 404."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="calendar_file",
+        parameters=[s.CalendarFileQueryInput],
+        responses={(200, "text/calendar"): OpenApiTypes.BINARY},
+        auth=[],
+    )
+    def get(self, request, token):
+        data = parse_input(s.CalendarFileQueryInput, request.query_params)
+        feed = calendar_feed_by_token(token)
+        if feed is None:
+            raise NotFound("No calendar feed at this address.")
+        response = HttpResponse(
+            calendar_feed_ics(user=feed.user, entries=data["entries"]), content_type="text/calendar; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'inline; filename="timekeep.ics"'
+        response["Cache-Control"] = "private, max-age=300"
+        return response

@@ -328,6 +328,24 @@ def export_jobs() -> Scenario:
     return Scenario(user, lambda count: ExportJobFactory.create_batch(count, owner=user))
 
 
+def report_time_account() -> Scenario:
+    """A month of days; each object is one more day with an entry, a company holiday and a day of
+    approved leave in it."""
+    ensure_default_leave_types()
+    user = UserFactory(country="DE", subdivision="BE")
+    days = itertools.count()
+
+    def add(count):
+        for _ in range(count):
+            offset = next(days)
+            day = date(2025, 9, 1) + timedelta(days=offset)
+            TimeEntryFactory(user=user, start=at(offset - 14, 8), end=at(offset - 14, 9))
+            HolidayFactory(date=day, name=f"Day {day}", half_day=True)
+            LeaveRequestFactory(user=user, start_date=day, end_date=day, status="approved")
+
+    return Scenario(user, add, query={"from": "2025-09-01", "to": "2025-09-30"})
+
+
 def report_compliance() -> Scenario:
     """Each object is one person with one over-long day."""
 
@@ -397,6 +415,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "analytics:report-compliance": report_compliance,
     "analytics:report-detailed": report_detailed,
     "analytics:report-summary": report_summary,
+    "analytics:report-time-account": report_time_account,
     "analytics:report-weekly": report_weekly,
     "leave:holiday-list": holidays,
     "leave:leave-balances": leave_balances,
