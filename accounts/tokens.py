@@ -39,8 +39,11 @@ class TokenPair:
         return int(api_settings.REFRESH_TOKEN_LIFETIME.total_seconds())
 
 
-def issue_token_pair(user) -> TokenPair:
-    csrf = secrets.token_urlsafe(32)
+def issue_token_pair(user, *, csrf: str | None = None) -> TokenPair:
+    """A new pair for `user`. `csrf` keeps the CSRF value the browser already holds (a refresh
+    whose client replays a write with the header it captured before refreshing); by default a
+    new one is drawn."""
+    csrf = csrf or secrets.token_urlsafe(32)
     refresh = RefreshToken()
     refresh[api_settings.USER_ID_CLAIM] = str(user.uuid)
     refresh["ver"] = user.token_version

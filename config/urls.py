@@ -26,5 +26,7 @@ urlpatterns = [
     re_path(r"^health/db/?$", health.database, name="health-db"),
     re_path(r"^health/redis/?$", health.redis_health, name="health-redis"),
     path("api/v1/", include(api_v1)),
+    # The seed clients' own contracts, one mount each (docs/clients.md); not in the published schema.
+    path("compat/", include("compat.urls")),
     path("admin/", admin.site.urls),
 ]

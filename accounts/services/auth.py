@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from accounts.tokens import TokenPair, issue_token_pair, verified_claims
 from accounts.validators import check_location
 from audit.models import Action
 from audit.services import audit_record
+from config.api.authentication import csrf_digest
 from config.api.token_denylist import access_token_deny
 from config.api.user_cache import forget_user
 from config.errors import AuthenticationRequired, Conflict, ValidationFailed
@@ -89,13 +91,18 @@ ClaimsCheck = Callable[[dict[str, Any]], None]
 
 
 @transaction.atomic
-def token_refresh(*, raw_refresh: str, check_claims: ClaimsCheck | None = None) -> TokenRefresh:
+def token_refresh(
+    *, raw_refresh: str, check_claims: ClaimsCheck | None = None, keep_csrf: str | None = None
+) -> TokenRefresh:
     """Rotate a refresh token: blacklist it and issue a new pair.
 
     The token is decoded once. `check_claims(claims)` runs right after, before any query: the
     API checks the CSRF double submit and the per-account rate limit there, and what it raises
     stops the rotation. The blacklist row is the lock: its one-to-one column is unique, so of N
-    concurrent calls with the same token exactly one inserts it and the others get 401."""
+    concurrent calls with the same token exactly one inserts it and the others get 401.
+
+    `keep_csrf` is the CSRF value the client holds: the new pair keeps it when it is the one the
+    old refresh token was issued with (otherwise a new one is drawn)."""
     claims = _verified_claims(raw_refresh)
     if check_claims is not None:
         check_claims(claims)
@@ -110,7 +117,8 @@ def token_refresh(*, raw_refresh: str, check_claims: ClaimsCheck | None = None) 
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as exc:
         raise AuthenticationRequired("Refresh token has already been used.", code="token_not_valid") from exc
-    return TokenRefresh(user=user, pair=issue_token_pair(user), claims=claims)
+    kept = keep_csrf if keep_csrf and hmac.compare_digest(csrf_digest(keep_csrf), claims.get("csrf", "")) else None
+    return TokenRefresh(user=user, pair=issue_token_pair(user, csrf=kept), claims=claims)
 
 
 @transaction.atomic
