@@ -2,14 +2,14 @@
 
 ExportJob: a report written to a file in the background, stored through media's storage layer
 and removed after EXPORT_RETENTION_HOURS. CalendarFeed: the secret address of a person's
-iCalendar feed.
+iCalendar feed. ReportShare: a read-only link to a summary report.
 """
 
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -86,3 +86,30 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class ReportShare(models.Model):
+    """A summary report anyone with the link may read, until `expires_at` or until revoked.
+    `params` are the report's query parameters (JSON-safe, as for exports); the report is
+    computed when the link is opened, as the owner would see it then, so a link never shows more
+    than its owner may see."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_shares")
+    token = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="analytics_share_owner_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="analytics_share_expires_later"),
+            models.CheckConstraint(condition=~Q(token=""), name="analytics_share_token_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Shared report {self.uuid}"

@@ -558,6 +558,11 @@ CALENDAR_FEED_PAST_DAYS = env_int("CALENDAR_FEED_PAST_DAYS", 90)
 CALENDAR_FEED_FUTURE_DAYS = env_int("CALENDAR_FEED_FUTURE_DAYS", 365)
 if not (0 <= CALENDAR_FEED_PAST_DAYS <= 3660 and 0 <= CALENDAR_FEED_FUTURE_DAYS <= 3660):
     raise ImproperlyConfigured("CALENDAR_FEED_PAST_DAYS and CALENDAR_FEED_FUTURE_DAYS must be 0-3660.")
+# A shared report link works this many days unless its creator says otherwise, and at most REPORT_SHARE_MAX_DAYS.
+REPORT_SHARE_DEFAULT_DAYS = env_int("REPORT_SHARE_DEFAULT_DAYS", 7)
+REPORT_SHARE_MAX_DAYS = env_int("REPORT_SHARE_MAX_DAYS", 90)
+if not 1 <= REPORT_SHARE_DEFAULT_DAYS <= REPORT_SHARE_MAX_DAYS:
+    raise ImproperlyConfigured("REPORT_SHARE_DEFAULT_DAYS must be 1 to REPORT_SHARE_MAX_DAYS.")
 
 # --- Appointments (scheduling) --------------------------------------------------------------
 

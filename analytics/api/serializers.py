@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import date, timedelta
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -205,20 +206,25 @@ class SummaryGroupOutput(SummarySubGroupOutput):
 
 
 # `from` is a Python keyword, so the class is built with type(), like config.api.queries does.
-SummaryOutput = type(
-    "SummaryOutput",
-    (serializers.Serializer,),
-    {
-        "from": AwareDateTimeField(source="query.start"),
-        "to": AwareDateTimeField(source="query.end"),
-        "timezone": serializers.CharField(source="query.zone.key"),
-        "seconds": serializers.IntegerField(),
-        "billable_seconds": serializers.IntegerField(),
-        "group_by": serializers.ListField(child=serializers.CharField()),
-        "rounding": RoundingOutput(source="query.rounding", allow_null=True),
-        "groups": SummaryGroupOutput(many=True),
-    },
-)
+def summary_fields(prefix: str = "") -> dict[str, serializers.Field]:
+    """The summary's fields, read from a Summary at `prefix` (e.g. "summary." inside a share)."""
+
+    def at(name: str) -> dict[str, str]:
+        return {"source": f"{prefix}{name}"} if prefix else {}
+
+    return {
+        "from": AwareDateTimeField(source=f"{prefix}query.start"),
+        "to": AwareDateTimeField(source=f"{prefix}query.end"),
+        "timezone": serializers.CharField(source=f"{prefix}query.zone.key"),
+        "seconds": serializers.IntegerField(**at("seconds")),
+        "billable_seconds": serializers.IntegerField(**at("billable_seconds")),
+        "group_by": serializers.ListField(child=serializers.CharField(), **at("group_by")),
+        "rounding": RoundingOutput(source=f"{prefix}query.rounding", allow_null=True),
+        "groups": SummaryGroupOutput(many=True, **at("groups")),
+    }
+
+
+SummaryOutput = type("SummaryOutput", (serializers.Serializer,), summary_fields())
 
 
 class ReportUserOutput(serializers.Serializer):
@@ -433,3 +439,44 @@ class CalendarFeedOutput(serializers.Serializer):
 
 class CalendarFileQueryInput(serializers.Serializer):
     entries = StrictBooleanField(required=False, default=False, help_text="Include your time entries.")
+
+
+# --- Shared reports -------------------------------------------------------------------------
+
+ReportShareCreateInput = report_query_input(
+    "ReportShareCreateInput",
+    group=_group_field(required=False, default="project", help_text="First level. Default: project."),
+    sub_group=_group_field(required=False, help_text="Second level inside each group."),
+    title=serializers.CharField(required=False, allow_blank=True, max_length=200, default=""),
+    expires_at=ReportDateTimeField(
+        required=False, help_text="When the link stops working. Default: REPORT_SHARE_DEFAULT_DAYS from now."
+    ),
+)
+
+
+class ReportShareOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    url = serializers.SerializerMethodField(help_text="The read-only link; anyone with it can read the report.")
+    title = serializers.CharField()
+    owner = serializers.UUIDField(source="owner.uuid")
+    params = serializers.JSONField(help_text="The summary's parameters, as given.")
+    created_at = AwareDateTimeField()
+    expires_at = AwareDateTimeField()
+    revoked_at = AwareDateTimeField(allow_null=True)
+
+    def get_url(self, share) -> str:
+        path = reverse("analytics:report-shared", kwargs={"token": share.token})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+SharedSummaryOutput = type(
+    "SharedSummaryOutput",
+    (serializers.Serializer,),
+    {
+        "title": serializers.CharField(source="share.title"),
+        "shared_by": serializers.CharField(source="share.owner.name"),
+        "expires_at": AwareDateTimeField(source="share.expires_at"),
+        **summary_fields("summary."),
+    },
+)

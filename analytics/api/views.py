@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -17,17 +18,19 @@ from rest_framework.utils.urls import replace_query_param
 
 from analytics.api import serializers as s
 from analytics.exports import Table, csv_chunks, xlsx_write
-from analytics.models import ExportFormat, ExportJob, ExportKind
+from analytics.models import ExportFormat, ExportJob, ExportKind, ReportShare
 from analytics.selectors.calendar import calendar_feed_by_token, calendar_feed_ics
 from analytics.selectors.compliance import team_compliance
 from analytics.selectors.detailed import Cursor, detailed_page
 from analytics.selectors.exports import detailed_rows_exceed, export_job_list
 from analytics.selectors.scope import report_query
+from analytics.selectors.shares import report_share_list, shared_summary
 from analytics.selectors.summary import summary_report
 from analytics.selectors.time_account import time_account
 from analytics.selectors.weekly import weekly_grid
 from analytics.services.calendar import calendar_feed_get_or_create, calendar_feed_rotate
 from analytics.services.exports import CONTENT_TYPES, export_job_create, export_table
+from analytics.services.shares import report_share_create, report_share_revoke
 from config.api.views import ApiView, ScopedViewSet, parse_input
 from config.errors import NotFound
 
@@ -268,3 +271,47 @@ class CalendarFileView(ApiView):
         response["Content-Disposition"] = 'inline; filename="timekeep.ics"'
         response["Cache-Control"] = "private, max-age=300"
         return response
+
+
+@extend_schema(tags=REPORTS)
+class ReportShareViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Read-only links to summary reports: yours (every link for an ADMIN)."""
+
+    serializer_class = s.ReportShareOutput
+    filter_backends: list = []
+    queryset = ReportShare.objects.none()
+
+    def scope_queryset(self, request):
+        return report_share_list(actor=request.user)
+
+    @extend_schema(
+        request=s.ReportShareCreateInput,
+        responses={201: s.ReportShareOutput},
+        description="Share a summary report (the summary's parameters) through a link that expires at "
+        "`expires_at` (at most REPORT_SHARE_MAX_DAYS ahead). Whoever opens it sees the report as you would "
+        "see it then.",
+    )
+    def create(self, request):
+        data = dict(parse_input(s.ReportShareCreateInput, request.data))
+        title, expires_at = data.pop("title", ""), data.pop("expires_at", None)
+        share = report_share_create(actor=request.user, params=data, title=title, expires_at=expires_at)
+        return Response(self.get_serializer(share).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.ReportShareOutput, description="The link stops working now.")
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, id=None):
+        share = report_share_revoke(actor=request.user, share=self.get_object())
+        return Response(self.get_serializer(share).data)
+
+
+@extend_schema(tags=REPORTS)
+class SharedReportView(ApiView):
+    """A shared summary. The token in the URL is the only credential; an unknown, expired or
+    revoked link is a 404."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="reports_shared", responses=s.SharedSummaryOutput, auth=[])
+    def get(self, request, token):
+        return Response(s.SharedSummaryOutput(shared_summary(token=token)).data)

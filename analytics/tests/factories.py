@@ -1,3 +1,4 @@
+import secrets
 import uuid
 from datetime import timedelta
 
@@ -5,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from analytics.models import ExportJob, ExportStatus
+from analytics.models import ExportJob, ExportStatus, ReportShare
 
 
 class ExportJobFactory(factory.django.DjangoModelFactory):
@@ -24,3 +25,22 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
     byte_size = 1000
     finished_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=24))
+
+
+class ReportShareFactory(factory.django.DjangoModelFactory):
+    """A link to a summary by project and day of September to December 2025."""
+
+    class Meta:
+        model = ReportShare
+
+    owner = factory.SubFactory(UserFactory)
+    token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
+    params = factory.LazyFunction(
+        lambda: {
+            "from": "2025-09-01T00:00:00+00:00",
+            "to": "2026-01-01T00:00:00+00:00",
+            "group": "project",
+            "sub_group": "day",
+        }
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

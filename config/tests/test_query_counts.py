@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User, UserSettings
 from accounts.tests.factories import AdminFactory, NotificationFactory, StaffFactory, UserFactory
-from analytics.tests.factories import ExportJobFactory
+from analytics.tests.factories import ExportJobFactory, ReportShareFactory
 from config.testing import bearer_client
 from config.tests.query_baselines import (
     BASELINE_FILE,
@@ -346,6 +346,18 @@ def report_time_account() -> Scenario:
     return Scenario(user, add, query={"from": "2025-09-01", "to": "2025-09-30"})
 
 
+def report_shares() -> Scenario:
+    user = UserFactory()
+    return Scenario(user, lambda count: ReportShareFactory.create_batch(count, owner=user))
+
+
+def report_shared() -> Scenario:
+    """A link to a summary by project and day; each object is one more project (a group)."""
+    user = UserFactory()
+    share = ReportShareFactory(owner=user)
+    return Scenario(user, _entries_on_new_projects(user), kwargs={"token": share.token})
+
+
 def report_compliance() -> Scenario:
     """Each object is one person with one over-long day."""
 
@@ -414,6 +426,8 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "analytics:export-list": export_jobs,
     "analytics:report-compliance": report_compliance,
     "analytics:report-detailed": report_detailed,
+    "analytics:report-share-list": report_shares,
+    "analytics:report-shared": report_shared,
     "analytics:report-summary": report_summary,
     "analytics:report-time-account": report_time_account,
     "analytics:report-weekly": report_weekly,
