@@ -168,13 +168,21 @@ if REDIS_URL:
             "BACKEND": "config.cache.RedisCache",  # Django's, with one client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "timekeep"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # One second per call at most, and after a failure none for CACHE_BREAKER_SECONDS:
+            # with Redis down or frozen no request waits more than about a second on the cache.
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                "pool_class": "config.cache_breaker.BreakerConnectionPool",
+            },
         }
     }
 else:
     if PRODUCTION:
         raise ImproperlyConfigured("REDIS_URL is required when DJANGO_ENV=production.")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CACHE_BREAKER_SECONDS = env_int("CACHE_BREAKER_SECONDS", 5)
 
 SILENCED_SYSTEM_CHECKS = [
     # django-ratelimit only lists django-redis as "supported"; Django's own RedisCache has the
