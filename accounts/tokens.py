@@ -39,15 +39,18 @@ class TokenPair:
         return int(api_settings.REFRESH_TOKEN_LIFETIME.total_seconds())
 
 
-def issue_token_pair(user, *, csrf: str | None = None) -> TokenPair:
+def issue_token_pair(user, *, csrf: str | None = None, client: str | None = None) -> TokenPair:
     """A new pair for `user`. `csrf` keeps the CSRF value the browser already holds (a refresh
     whose client replays a write with the header it captured before refreshing); by default a
-    new one is drawn."""
+    new one is drawn. `client` names a seed client whose refresh token does not rotate
+    (`client` claim; see accounts.services.auth.access_token_issue)."""
     csrf = csrf or secrets.token_urlsafe(32)
     refresh = RefreshToken()
     refresh[api_settings.USER_ID_CLAIM] = str(user.uuid)
     refresh["ver"] = user.token_version
     refresh["csrf"] = csrf_digest(csrf)
+    if client:
+        refresh["client"] = client
     access = refresh.access_token
     encoded_refresh = str(refresh)
     OutstandingToken.objects.create(

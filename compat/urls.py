@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("jlc/", include("compat.jlc.urls")),
     path("c3po/", include("compat.c3po.urls")),
     path("logger/", include("compat.logger.urls")),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -15,6 +16,8 @@ from django.db.models import F
 from django.utils import timezone as dj_timezone
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import User, UserSettings
 from accounts.tokens import TokenPair, issue_token_pair, verified_claims
@@ -36,8 +39,10 @@ def user_register(
     timezone: str = "UTC",
     country: str = "",
     subdivision: str = "",
+    client: str | None = None,
 ) -> tuple[User, TokenPair]:
-    """Create a USER account with default settings and sign it in."""
+    """Create a USER account with default settings and sign it in (`client`: see
+    access_token_issue)."""
     email = User.objects.normalize_email(email)
     check_location(country, subdivision)
     candidate = User(email=email, display_name=display_name)
@@ -61,12 +66,13 @@ def user_register(
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
     UserSettings.objects.create(user=user)
     audit_record(actor=user, action=Action.USER_REGISTER, target=user)
-    return user, issue_token_pair(user)
+    return user, issue_token_pair(user, client=client)
 
 
-def auth_login(*, email: str, password: str) -> tuple[User, TokenPair]:
+def auth_login(*, email: str, password: str, client: str | None = None) -> tuple[User, TokenPair]:
     """Check credentials and issue a token pair. A failure is audited (outside any transaction,
-    so the record stays) and answered with one message whether the email exists or not."""
+    so the record stays) and answered with one message whether the email exists or not.
+    `client`: see access_token_issue."""
     email = User.objects.normalize_email(email)
     user = authenticate(email=email, password=password)
     if user is None:
@@ -75,7 +81,7 @@ def auth_login(*, email: str, password: str) -> tuple[User, TokenPair]:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=dj_timezone.now())
         audit_record(actor=user, action=Action.AUTH_LOGIN, target=user)
-        return user, issue_token_pair(user)
+        return user, issue_token_pair(user, client=client)
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,33 @@ def token_refresh(
         raise AuthenticationRequired("Refresh token has already been used.", code="token_not_valid") from exc
     kept = keep_csrf if keep_csrf and hmac.compare_digest(csrf_digest(keep_csrf), claims.get("csrf", "")) else None
     return TokenRefresh(user=user, pair=issue_token_pair(user, csrf=kept), claims=claims)
+
+
+@dataclass(frozen=True)
+class AccessIssue:
+    user: User
+    access: str
+    expires_at: datetime
+
+
+def access_token_issue(*, raw_refresh: str, client: str, check_claims: ClaimsCheck | None = None) -> AccessIssue:
+    """A new access token from a refresh token that was issued to `client`, without rotating it:
+    for a seed client that keeps its first refresh token for good (Just Like Clockwork). Any
+    other refresh token is refused here (401): it rotates at the canonical refresh, and the
+    canonical refresh rotates these too. The refresh token stays as revocable as any other:
+    logout blacklists it, revoke-all and a password change end it, and it expires after
+    REFRESH_TOKEN_DAYS. `check_claims` runs before any query (the per-account rate limit)."""
+    claims = _verified_claims(raw_refresh)
+    if claims.get("client") != client:
+        raise AuthenticationRequired("This refresh token is not one issued to this client.", code="token_not_valid")
+    if check_claims is not None:
+        check_claims(claims)
+    outstanding = _outstanding(claims)
+    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise AuthenticationRequired("Refresh token has been revoked.", code="token_not_valid")
+    user = _token_user(claims)
+    access = RefreshToken(raw_refresh, verify=False).access_token
+    return AccessIssue(user=user, access=str(access), expires_at=datetime_from_epoch(access["exp"]))
 
 
 @transaction.atomic
