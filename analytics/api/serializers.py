@@ -480,3 +480,73 @@ SharedSummaryOutput = type(
         **summary_fields("summary."),
     },
 )
+
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+
+class DashboardGroupOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="membership.group.uuid")
+    name = serializers.CharField(source="membership.group.name")
+    period = serializers.CharField(source="membership.group.period")
+    period_start = AwareDateTimeField()
+    period_end = AwareDateTimeField()
+    minutes = serializers.IntegerField(help_text="Your minutes in the group's sessions this period.")
+    goal_minutes = serializers.IntegerField()
+    percent = serializers.IntegerField()
+
+
+class DashboardDayOutput(serializers.Serializer):
+    date = serializers.DateField()
+    seconds = serializers.IntegerField()
+
+
+class DashboardProjectOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    seconds = serializers.IntegerField()
+
+
+class DashboardTimerOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    start_utc = AwareDateTimeField(source="start")
+    project = serializers.CharField(source="project.code", allow_null=True, default=None)
+    activity = serializers.CharField()
+
+
+class DashboardBalanceOutput(serializers.Serializer):
+    leave_type = serializers.CharField(source="leave_type.code")
+    name = serializers.CharField(source="leave_type.name")
+    year = serializers.IntegerField()
+    remaining = serializers.DecimalField(
+        max_digits=6, decimal_places=1, help_text="Days left once approved leave is taken."
+    )
+    pending = serializers.DecimalField(max_digits=6, decimal_places=1, help_text="Days asked for, not yet decided.")
+    available = serializers.DecimalField(max_digits=6, decimal_places=1, help_text="remaining - pending.")
+
+
+class DashboardAppointmentOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    start_utc = AwareDateTimeField()
+    end_utc = AwareDateTimeField()
+    service = serializers.CharField(source="service.name")
+    with_person = serializers.SerializerMethodField(help_text="The customer, or the staff member you booked.")
+    status = serializers.CharField()
+    location = serializers.CharField()
+
+    def get_with_person(self, appointment) -> str:
+        me = self.context["user"]
+        return (appointment.customer if appointment.staff_id == me.pk else appointment.staff).name
+
+
+class DashboardOutput(serializers.Serializer):
+    timezone = serializers.CharField()
+    week_start = serializers.DateField(source="first_day")
+    week_seconds = serializers.IntegerField()
+    focus_groups = DashboardGroupOutput(many=True, help_text="Your active focus groups' current period.")
+    days = DashboardDayOutput(many=True, help_text="Your week, a day at a time (your week start, your zone).")
+    top_projects = DashboardProjectOutput(many=True)
+    running = DashboardTimerOutput(allow_null=True)
+    leave_balances = DashboardBalanceOutput(many=True)
+    next_appointments = DashboardAppointmentOutput(many=True)

@@ -19,6 +19,7 @@ urlpatterns = [
     re_path(
         r"^reports/shared/(?P<token>[A-Za-z0-9_-]{20,100})/$", views.SharedReportView.as_view(), name="report-shared"
     ),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("calendar/feed/", views.CalendarFeedView.as_view(), name="calendar-feed"),
     path("calendar/feed/rotate/", views.CalendarFeedRotateView.as_view(), name="calendar-feed-rotate"),
     # The API's path middleware adds the trailing slash to `/api/v1/calendar/<token>.ics`.

@@ -21,6 +21,7 @@ from analytics.exports import Table, csv_chunks, xlsx_write
 from analytics.models import ExportFormat, ExportJob, ExportKind, ReportShare
 from analytics.selectors.calendar import calendar_feed_by_token, calendar_feed_ics
 from analytics.selectors.compliance import team_compliance
+from analytics.selectors.dashboard import dashboard
 from analytics.selectors.detailed import Cursor, detailed_page
 from analytics.selectors.exports import detailed_rows_exceed, export_job_list
 from analytics.selectors.scope import report_query
@@ -315,3 +316,17 @@ class SharedReportView(ApiView):
     @extend_schema(operation_id="reports_shared", responses=s.SharedSummaryOutput, auth=[])
     def get(self, request, token):
         return Response(s.SharedSummaryOutput(shared_summary(token=token)).data)
+
+
+@extend_schema(tags=["dashboard"])
+class DashboardView(ApiView):
+    @extend_schema(
+        operation_id="dashboard",
+        responses=s.DashboardOutput,
+        description="Your week: hours per day and top projects (your week start, your zone), the running timer, "
+        "this year's leave balances, your next appointments and your focus groups' current period. A fixed "
+        "number of queries.",
+    )
+    def get(self, request):
+        board = dashboard(user=request.user)
+        return Response(s.DashboardOutput(board, context={"user": request.user}).data)

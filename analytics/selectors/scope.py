@@ -31,6 +31,8 @@ from tracking.selectors import time_entry_list
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_SEARCH_WORDS = 8
 DEFAULT_ROUNDING_MINUTES = 15
+# The weekday (Monday = 0) each week-start setting names.
+WEEK_START_WEEKDAY = {"monday": 0, "sunday": 6, "saturday": 5}
 
 
 @dataclass(frozen=True)

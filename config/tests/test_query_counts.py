@@ -358,6 +358,19 @@ def report_shared() -> Scenario:
     return Scenario(user, _entries_on_new_projects(user), kwargs={"token": share.token})
 
 
+def dashboard() -> Scenario:
+    """The requester's week; each object is one more focus group of theirs (its current period)."""
+    ensure_default_leave_types()
+    user = UserFactory()
+    TimeEntryFactory(user=user, start=timezone.now() - timedelta(hours=1), end=None)
+
+    def add(count):
+        for group in GroupFactory.create_batch(count):
+            MembershipFactory(group=group, user=user)
+
+    return Scenario(user, add)
+
+
 def report_compliance() -> Scenario:
     """Each object is one person with one over-long day."""
 
@@ -423,6 +436,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "groups:group-sessions": group_sessions,
     "groups:group-progress-current": group_progress,
     "groups:invite-list": invites,
+    "analytics:dashboard": dashboard,
     "analytics:export-list": export_jobs,
     "analytics:report-compliance": report_compliance,
     "analytics:report-detailed": report_detailed,
