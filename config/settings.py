@@ -277,7 +277,7 @@ SIMPLE_JWT = {
 # change a user refresh it at once); 0 reads the database on every request. The local-memory
 # cache is per process, so there a copy lives at most AUTH_USER_CACHE_LOCAL_SECONDS.
 AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300)
-AUTH_USER_CACHE_LOCAL_SECONDS = env_int("AUTH_USER_CACHE_LOCAL_SECONDS", 5)
+AUTH_USER_CACHE_LOCAL_SECONDS = env_int("AUTH_USER_CACHE_LOCAL_SECONDS", 30)
 
 COOKIE_SECURE = env_bool("COOKIE_SECURE", PRODUCTION)
 COOKIE_DOMAIN = env_str("COOKIE_DOMAIN", None)

@@ -21,7 +21,7 @@ Correctness rests on the writers, not on the expiry:
   cache (development, tests) is per process: within one process (`runserver`, the test suite)
   it is exact, but a change made by another process (a second worker, `manage.py shell`)
   reaches this one only when its copy expires. That is why the copy lives AUTH_USER_CACHE_SECONDS
-  on a shared cache and at most AUTH_USER_CACHE_LOCAL_SECONDS (a few seconds) on a local one.
+  on a shared cache and at most AUTH_USER_CACHE_LOCAL_SECONDS (30 s) on a local one.
 * A cache that fails (Redis down) is skipped: the row comes from the database. A marker that
   cannot be written makes the change itself fail (503), so a revocation is never silently lost.
 """
