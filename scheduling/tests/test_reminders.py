@@ -3,6 +3,7 @@ twice at once; the e-mail's .ics parses, keeps its UID, has DTSTART in UTC and a
 after a reschedule."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
@@ -126,9 +127,15 @@ def test_two_runs_at_once_send_each_reminder_once(clock, settings):
         )
     clock.set(2026, 12, 8, 8, 30)  # the first is an hour away; all five have their 24 h reminder due
 
-    results = race([appointment_reminders_send, appointment_reminders_send, appointment_reminders_send])
+    results = race(
+        [
+            lambda: send_appointment_reminders_task.apply().get(),
+            lambda: send_appointment_reminders_task.apply().get(),
+            lambda: call_command("send_appointment_reminders", stdout=StringIO()),
+        ]
+    )
 
-    assert sum(results) == 5
+    assert sum(result or 0 for result in results[:2]) <= 5
     for customer in customers:
         assert len(reminders(customer)) == 1
     assert AppointmentReminder.objects.filter(sent=True).count() == 5
