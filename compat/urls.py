@@ -4,6 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("jlc/", include("compat.jlc.urls")),
+    path("timetracker/", include("compat.timetracker.urls")),
+    path("lockin/", include("compat.lockin.urls")),
     path("c3po/", include("compat.c3po.urls")),
     path("logger/", include("compat.logger.urls")),
 ]
