@@ -311,3 +311,35 @@ def test_a_planted_csrf_cookie_is_not_carried_over_by_the_refresh():
 
     assert browser.client.post(f"{BASE}/auth/refresh").status_code == 200
     assert browser.csrf() not in {"planted-by-a-sibling-site", ""}
+
+
+def test_cors_preflight_and_credentialed_answer_for_the_spas_origin(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["http://localhost:5173"]
+    browser = signed_in(UserFactory())
+
+    preflight = APIClient().options(
+        f"{BASE}/time-entries/9b2f64c0-4b8e-4f0e-9a39-6f1f4c6e1d2a",
+        HTTP_ORIGIN="http://localhost:5173",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="PATCH",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type,x-csrf-token",
+    )
+    assert preflight.status_code == 200
+    assert preflight["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert preflight["Access-Control-Allow-Credentials"] == "true"
+    assert "x-csrf-token" in preflight["Access-Control-Allow-Headers"].lower()
+    assert "PATCH" in preflight["Access-Control-Allow-Methods"]
+    answer = browser.client.get(f"{BASE}/auth/me", HTTP_ORIGIN="http://localhost:5173")
+    assert answer["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert answer["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_an_origin_outside_the_allow_list_gets_no_cors_grant(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["http://localhost:5173"]
+
+    preflight = APIClient().options(
+        f"{BASE}/auth/refresh",
+        HTTP_ORIGIN="https://evil.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+    )
+
+    assert "Access-Control-Allow-Origin" not in preflight

@@ -248,3 +248,18 @@ def test_paths_without_trailing_slash_and_unknown_ones():
     assert client.get(f"{BASE}/time-entries").status_code == 200
     assert client.get(f"{BASE}/time-entries/").status_code == 200
     assert client.post(f"{BASE}/admin/users/bulk-import").status_code == 404
+
+
+def test_cors_preflight_with_authorization_from_the_apps_origin(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://tracker.example.com"]
+
+    preflight = APIClient().options(
+        f"{BASE}/time-entries",
+        HTTP_ORIGIN="https://tracker.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization,content-type",
+    )
+
+    assert preflight.status_code == 200
+    assert preflight["Access-Control-Allow-Origin"] == "https://tracker.example.com"
+    assert "authorization" in preflight["Access-Control-Allow-Headers"].lower()
