@@ -4,10 +4,12 @@ from config.hooks import declare
 
 before_approve = declare(
     "leave.before_approve",
-    "fn(request, *, reassign_or_cancel: bool) runs inside the approval's transaction, after the "
+    "fn(request, *, reassign_or_cancel: bool, actor) runs inside the approval's transaction, after the "
     "balance check and before the request turns approved (also for types approved when submitted). "
     "It returns None, a warning (a string, or a dict with `message` and optionally `code`), or a list "
     "of them; the approval answers with every warning. It raises config.errors.Conflict to block "
     "the approval. `reassign_or_cancel` is what the approver asked for: scheduling, for instance, "
-    "lists clashing appointments as warnings, or reassigns or cancels them when it is true.",
+    "lists clashing appointments as warnings, or reassigns or cancels them when it is true. `actor` "
+    "is the approver (the user to name in audit rows and notifications), None when a type without "
+    "approval is approved as it is submitted.",
 )

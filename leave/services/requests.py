@@ -252,7 +252,7 @@ def _approve_pending(
 ) -> list[dict]:
     """Ask the before-approve checks, turn the pending request approved by a conditional update,
     and write one `taken` row per calendar year it touches."""
-    warnings = _warnings(before_approve.call(request, reassign_or_cancel=reassign_or_cancel))
+    warnings = _warnings(before_approve.call(request, reassign_or_cancel=reassign_or_cancel, actor=approver))
     updated = LeaveRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING).update(
         status=RequestStatus.APPROVED,
         approver=approver,

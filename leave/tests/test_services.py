@@ -212,11 +212,11 @@ def test_before_approve_checks_warn_or_block(employee, manager, clock):
     request = submit(employee, date(2027, 3, 1), date(2027, 3, 1))
     seen = []
 
-    def warn(leave_request, *, reassign_or_cancel):
-        seen.append((leave_request.pk, reassign_or_cancel))
+    def warn(leave_request, *, reassign_or_cancel, actor):
+        seen.append((leave_request.pk, reassign_or_cancel, actor))
         return ["Two appointments clash.", {"code": "clash", "message": "Check-up at 10:00", "appointment": "a1"}]
 
-    def block(leave_request, *, reassign_or_cancel):
+    def block(leave_request, *, reassign_or_cancel, actor):
         raise Conflict("An appointment cannot move.", code="appointment_clash")
 
     with before_approve.registered(block), pytest.raises(Conflict):
@@ -226,11 +226,23 @@ def test_before_approve_checks_warn_or_block(employee, manager, clock):
 
     with before_approve.registered(warn):
         decision = svc.leave_request_approve(actor=manager, request=request, reassign_or_cancel=True)
-    assert seen == [(request.pk, True)]
+    assert seen == [(request.pk, True, manager)]
     assert decision.warnings == [
         {"code": "warning", "message": "Two appointments clash.", "data": {}},
         {"code": "clash", "message": "Check-up at 10:00", "data": {"appointment": "a1"}},
     ]
+
+
+def test_before_approve_checks_hear_no_approver_when_a_type_is_approved_on_submit(employee, manager, clock):
+    seen = []
+
+    def note(leave_request, *, reassign_or_cancel, actor):
+        seen.append((leave_request.status, reassign_or_cancel, actor))
+
+    with before_approve.registered(note):
+        submit(employee, date(2026, 12, 1), date(2026, 12, 1), leave_type=sick())
+
+    assert seen == [("pending", False, None)]
 
 
 def test_update_recosts_a_pending_request(employee, manager, clock):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from accounts.models import User
 from config.errors import Conflict
 from scheduling.models import ACTIVE_STATUSES, Appointment
 from scheduling.selectors import appointments_clashing
@@ -25,12 +26,13 @@ def _summary(appointment: Appointment) -> dict:
     }
 
 
-def check_appointments_before_leave(request, *, reassign_or_cancel: bool):
+def check_appointments_before_leave(request, *, reassign_or_cancel: bool, actor: User | None = None):
     """Before leave turns approved: the staff member's active appointments in its days (halves as
     the availability function splits them). None clash: nothing to say. Some clash: a 409
     `appointments_clash` listing them, unless the approver asked `reassign_or_cancel`; then each
     is given to another free staff member offering its service, or cancelled, the customer is
-    told, and the approval answers with one warning per appointment."""
+    told (by `actor`, the approver, who is also the actor of each audit row), and the approval
+    answers with one warning per appointment."""
     staff = request.user
     # A cheap look first: most people approved for leave serve no appointments at all.
     rough_start = datetime.combine(request.start_date, time(), tzinfo=UTC)
@@ -63,7 +65,7 @@ def check_appointments_before_leave(request, *, reassign_or_cancel: bool):
     context = {"leave_request": str(request.uuid)}
     for appointment in clashes:
         outcome, chosen = appointment_reassign_or_cancel(
-            appointment=appointment, actor=None, reason=LEAVE_REASON, context=context
+            appointment=appointment, actor=actor, reason=LEAVE_REASON, context=context
         )
         if outcome == "reassigned":
             message = f"{appointment.service.name} on {when(appointment, staff)} moved to {chosen.name}."

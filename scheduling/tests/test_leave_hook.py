@@ -120,6 +120,32 @@ def test_with_reassign_or_cancel_and_nobody_free_it_is_cancelled_and_the_custome
     assert AuditEvent.objects.filter(action=Action.APPOINTMENT_CANCEL).count() == 1
 
 
+def test_the_approver_is_the_actor_of_every_move_and_cancellation(staff, service, customer):
+    colleague = berlin_staff()
+    ScheduleFactory(staff=colleague)
+    service.staff.add(colleague)
+    book_with = {"service": str(service.uuid), "start_utc": TUESDAY_FOUR, "staff": str(colleague.uuid)}
+    assert bearer_client(UserFactory()).post("/api/v1/appointments/", book_with).status_code == 201
+    moved = book(customer, service, TUESDAY_TEN)  # the colleague is free then: reassigned
+    cancelled = book(UserFactory(), service, TUESDAY_FOUR)  # the colleague is busy then: cancelled
+    request_id = ask_leave(staff)
+    approver = AdminFactory(display_name="Ada Approver")
+
+    response = bearer_client(approver).post(f"{REQUESTS}{request_id}/approve/", {"reassign_or_cancel": True})
+
+    assert response.status_code == 200, response.content
+    rows = AuditEvent.objects.filter(action__in=[Action.APPOINTMENT_RESCHEDULE, Action.APPOINTMENT_CANCEL])
+    assert sorted((row.action, row.target_id, row.actor_id, row.actor_email) for row in rows) == sorted(
+        [
+            (Action.APPOINTMENT_RESCHEDULE, moved, approver.pk, approver.email),
+            (Action.APPOINTMENT_CANCEL, cancelled, approver.pk, approver.email),
+        ]
+    )
+    assert Appointment.objects.get(uuid=cancelled).cancelled_by == approver
+    notice = Notification.objects.get(user=customer, kind="appointment.rescheduled")
+    assert notice.message.startswith("Ada Approver moved")
+
+
 def test_half_day_leave_clashes_only_with_its_half(staff, service, customer):
     morning = book(customer, service, TUESDAY_TEN)
     afternoon = book(UserFactory(), service, TUESDAY_FOUR)
