@@ -25,8 +25,8 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, ExpiredTok
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from config.api.token_denylist import access_token_denied
-from config.api.user_cache import load_user
+from config.api.token_denylist import access_token_denied, denied_key
+from config.api.user_cache import load_user_and
 
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
@@ -73,8 +73,8 @@ class JWTCookieOrBearerAuthentication(JWTAuthentication):
             via_cookie = True
 
         validated_token = self.get_validated_token(raw_token)
-        user = self.get_user(validated_token)
-        if validated_token.get("ver") != getattr(user, "token_version", None) or access_token_denied(validated_token):
+        user, denied = self._user_and_denial(validated_token)
+        if validated_token.get("ver") != getattr(user, "token_version", None) or denied:
             raise InvalidToken({"detail": "Token has been revoked.", "code": "token_revoked"})
         if via_cookie and request.method not in SAFE_METHODS:
             check_double_submit(request, validated_token)
@@ -83,18 +83,24 @@ class JWTCookieOrBearerAuthentication(JWTAuthentication):
 
     def get_user(self, validated_token):
         """The token's user from `user_cache` (no query when cached), with simplejwt's checks."""
-        if api_settings.CHECK_REVOKE_TOKEN:
-            return super().get_user(validated_token)  # compares a hash of the password
+        return self._user_and_denial(validated_token)[0]
+
+    def _user_and_denial(self, validated_token):
+        """The token's user, and whether a logout ended the token (config.api.token_denylist):
+        both from the cache in one round trip."""
+        deny_key = denied_key(validated_token)
+        if api_settings.CHECK_REVOKE_TOKEN:  # compares a hash of the password
+            return super().get_user(validated_token), access_token_denied(validated_token)
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
-        user = load_user(user_id)
+        user, entries = load_user_and(user_id, [deny_key] if deny_key else [])
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
-        return user
+        return user, entries.get(deny_key) is not None
 
     def get_header(self, request):
         try:

@@ -50,6 +50,13 @@ def access_token_deny(claims, *, now: datetime | None = None) -> bool:
     return True
 
 
+def denied_key(token) -> str | None:
+    """The cache key that marks this access token as ended, for a caller that reads it together
+    with other entries (authentication reads it with the user's row); None without a `jti`."""
+    jti = token.get(api_settings.JTI_CLAIM)
+    return _key(jti) if jti else None
+
+
 def access_token_denied(token) -> bool:
     """Whether a logout ended this (otherwise valid) access token."""
     jti = token.get(api_settings.JTI_CLAIM)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from functools import cache
 
 from django.conf import settings
@@ -84,27 +85,35 @@ def _from_row(values):
 def load_user(user_uuid: str):
     """The active or inactive user with public id `user_uuid`, or None: from the cache when it
     holds a copy, else from the database (and then remembered unless a change is under way)."""
+    return load_user_and(user_uuid)[0]
+
+
+def load_user_and(user_uuid: str, keys: Sequence[str] = ()) -> tuple[object | None, dict]:
+    """`load_user`, plus the cache entries under `keys` read in the same round trip (what the
+    request's authentication also asks the cache, such as the access-token denylist): one
+    round trip per request in all. The entries are {} when the cache cannot be read."""
     seconds = lifetime()
-    if not seconds:
-        return get_user_model().objects.filter(uuid=user_uuid).first()
     key = cache_key(user_uuid)
     backend = _backend()
     try:
-        found = backend.get(key)
+        found = backend.get_many([key, *keys]) if seconds else backend.get_many(keys) if keys else {}
     except Exception as exc:  # an unreachable cache must not lock everyone out
         logger.warning("user cache unavailable, reading the database: %s", exc)
-        return get_user_model().objects.filter(uuid=user_uuid).first()
-    if found is not None and found != STALE:
-        return _from_row(found)
+        return get_user_model().objects.filter(uuid=user_uuid).first(), {}
+    cached = found.pop(key, None)
+    if not seconds:
+        return get_user_model().objects.filter(uuid=user_uuid).first(), found
+    if cached is not None and cached != STALE:
+        return _from_row(cached), found
     row = get_user_model().objects.filter(uuid=user_uuid).values_list(*_columns()).first()
     if row is None:
-        return None
-    if found is None:
+        return None, found
+    if cached is None:
         try:
             backend.add(key, row, seconds)
         except Exception as exc:
             logger.warning("user cache unavailable, not remembering the user: %s", exc)
-    return _from_row(row)
+    return _from_row(row), found
 
 
 def _mark_stale(key: str) -> None:
