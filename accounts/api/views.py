@@ -23,6 +23,7 @@ from accounts.tokens import TokenPair
 from config.api.authentication import REFRESH_COOKIE, JWTCookieOrBearerAuthentication, check_double_submit
 from config.api.parsers import JSONParser
 from config.api.ratelimit import limit_by_account, limit_by_ip
+from config.api.renderers import represent
 from config.api.views import ApiView, ScopedViewSet, parse_input
 from config.errors import AuthenticationRequired
 from media.services import upload_body_check
@@ -170,7 +171,7 @@ class RevokeAllView(ApiView):
 class MeView(ApiView):
     @extend_schema(tags=["users"], operation_id="me_retrieve", responses=s.UserOutput)
     def get(self, request):
-        return Response(s.UserOutput(request.user).data)
+        return Response(represent(s.UserOutput, request.user))
 
     @extend_schema(
         tags=["users"],

@@ -245,3 +245,11 @@ def test_the_written_out_week_query_returns_what_the_orm_query_returns(user):
         assert mine == theirs
         assert [row[0] for row in mine.rows] == [e.uuid for e in staff_view if e.start < end][offset : offset + 2]
     assert selectors.time_entry_rows(actor=user, start=start, end=end, offset=6, limit=2) is None
+
+
+def test_auth_me_answers_what_its_serializer_answers():
+    from accounts.api.serializers import UserOutput
+
+    person = UserFactory(manager=StaffFactory(), display_name="Zoë", timezone="Europe/Berlin")
+    response = warm_client(person).get("/api/v1/auth/me/")
+    assert response.content == JSONRenderer().render(UserOutput(person).data)
