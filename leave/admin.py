@@ -13,12 +13,13 @@ from django.contrib.admin.views.main import ChangeList
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from config.admin_mixins import ReadOnlyMixin, ServiceDeleteMixin, ServiceSaveMixin, StaffScopedAdmin, form_changes
 from config.errors import ApplicationError
 from leave.models import WEEKDAYS, Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType, LedgerKind, WorkPattern
 from leave.selectors.balances import balance_figures, leave_balances
-from leave.selectors.requests import PENDING_FIRST, teammates_off
+from leave.selectors.requests import PENDING_FIRST, clashes_elsewhere, teammates_off
 from leave.services import policy
 from leave.services import requests as svc
 from leave.services.notify import show_days
@@ -67,7 +68,8 @@ class RejectForm(forms.Form):
 
 
 class RequestChangeList(ChangeList):
-    """Loads the figures of the page's rows in a fixed number of queries (balances, teammates)."""
+    """Loads the figures of the page's rows in a fixed number of queries (balances, teammates,
+    what clashes with them elsewhere)."""
 
     def get_results(self, request):
         super().get_results(request)
@@ -75,7 +77,9 @@ class RequestChangeList(ChangeList):
         keys = {(r.user_id, r.leave_type_id, int(year)) for r in rows for year in (r.days_by_year or {})}
         figures = balance_figures(keys=keys)
         off = teammates_off(rows)
-        for row in rows:
+        clashes = clashes_elsewhere(rows)
+        for row, found in zip(rows, clashes, strict=True):
+            row.clashes = found
             row.figures_by_year = {
                 int(year): figures[(row.user_id, row.leave_type_id, int(year))] for year in (row.days_by_year or {})
             }
@@ -92,6 +96,7 @@ class LeaveRequestAdmin(StaffScopedAdmin):
         "status",
         "available_after_approval",
         "teammates_off_then",
+        "clashes_then",
         "approver",
     ]
     list_display_links = ["requester"]
@@ -113,6 +118,7 @@ class LeaveRequestAdmin(StaffScopedAdmin):
         "decided_at",
         "decision_note",
         "balance",
+        "clashes",
         "created_at",
         "updated_at",
     ]
@@ -171,6 +177,17 @@ class LeaveRequestAdmin(StaffScopedAdmin):
     @admin.display(description="teammates off")
     def teammates_off_then(self, obj):
         return getattr(obj, "teammates_off", "–")
+
+    @admin.display(description="clashes")
+    def clashes_then(self, obj):
+        return _clash_lines(getattr(obj, "clashes", []))
+
+    @admin.display(description="clashes")
+    def clashes(self, obj):
+        """What else the requester is booked for in these days (appointments they serve, say):
+        what approving would clash with. Pending and approved requests only."""
+        (found,) = clashes_elsewhere([obj])
+        return _clash_lines(found, empty="None")
 
     @admin.display(description="balance")
     def balance(self, obj):
@@ -234,6 +251,12 @@ class LeaveRequestAdmin(StaffScopedAdmin):
             "select_across": request.POST.get("select_across", "0"),
         }
         return TemplateResponse(request, "admin/leave/leaverequest/reject_selected.html", context)
+
+
+def _clash_lines(clashes: list[dict], *, empty: str = "–"):
+    if not clashes:
+        return empty
+    return format_html_join(mark_safe("<br>"), "{}", ((clash["message"],) for clash in clashes))
 
 
 # --- Policy: ADMIN only ---------------------------------------------------------------------

@@ -13,3 +13,14 @@ before_approve = declare(
     "is the approver (the user to name in audit rows and notifications), None when a type without "
     "approval is approved as it is submitted.",
 )
+
+request_clashes = declare(
+    "leave.request_clashes",
+    "fn(requests) reads what clashes, elsewhere in the system, with each of `requests` (pending or "
+    "approved leave requests, saved or not: the preview asks about one it has not written; "
+    "`request.user` is set). It returns None (nothing to say) or a list as long as `requests` whose "
+    'items are lists of dicts: `kind` (e.g. "appointment"), `id` (a public id), `start_utc` and '
+    "`end_utc` (aware datetimes) and a short `message` for people. The approval console asks once "
+    "per page and shows them on each request, the preview lists them: a fixed number of queries "
+    "whatever the number of requests, and no writes. Scheduling lists the requester's appointments.",
+)

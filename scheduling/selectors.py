@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -85,21 +86,50 @@ def appointments_clashing(
     """`staff`'s active appointments that fall in days off from `start_date` to `end_date` (their
     own calendar dates; `start_half="afternoon"` / `end_half="morning"` as on a leave request),
     in start order. What approving such leave would clash with: the leave console can show it."""
-    from scheduling.availability import leave_span_blocks
+    from scheduling.availability import LeaveSpan
 
-    blocks = leave_span_blocks(
-        staff=staff, start_date=start_date, end_date=end_date, start_half=start_half, end_half=end_half
-    )
-    if not blocks:
+    (found,) = appointments_clashing_leave([(staff, LeaveSpan(start_date, end_date, start_half, end_half))])
+    return found
+
+
+def appointments_clashing_leave(spans: Sequence[tuple[User, Any]]) -> list[list[Appointment]]:
+    """`appointments_clashing` for many (staff member, leave span) pairs at once, in their order;
+    a span is anything with `start_date`, `end_date`, `start_half` and `end_half` (a leave request,
+    saved or not). One query when none of the staff members has an appointment near their dates
+    (the usual case), four at most otherwise, whatever the number of spans."""
+    from scheduling.availability import leave_blocks_of
+
+    if not spans:
         return []
-    overlap = Q()
-    for start, end in blocks:
-        overlap |= Q(start_utc__lt=end, end_utc__gt=start)
-    return list(
-        Appointment.objects.filter(overlap, staff=staff, status__in=ACTIVE_STATUSES)
-        .select_related("customer", "staff", "service")
-        .order_by("start_utc", "id")
-    )
+    # A rough look first (a day's margin for any zone): each staff member's appointments around
+    # all of their spans, then the exact half days from their calendars.
+    around: dict[int, tuple[date, date]] = {}
+    for member, span in spans:
+        first, last = around.get(member.pk, (span.start_date, span.end_date))
+        around[member.pk] = (min(first, span.start_date), max(last, span.end_date))
+    near = Q()
+    for staff_id, (first, last) in around.items():
+        near |= Q(
+            staff_id=staff_id,
+            start_utc__lt=datetime.combine(last + timedelta(days=2), time(), tzinfo=UTC),
+            end_utc__gt=datetime.combine(first - timedelta(days=1), time(), tzinfo=UTC),
+        )
+    candidates: dict[int, list[Appointment]] = defaultdict(list)
+    rows = Appointment.objects.filter(near, status__in=ACTIVE_STATUSES).select_related("customer", "staff", "service")
+    for appointment in rows.order_by("start_utc", "id"):
+        candidates[appointment.staff_id].append(appointment)
+    busy = [(member, span) for member, span in spans if candidates.get(member.pk)]
+    blocks = iter(leave_blocks_of(busy))
+    found = []
+    for member, _ in spans:
+        if not candidates.get(member.pk):
+            found.append([])
+            continue
+        own = next(blocks)
+        found.append(
+            [a for a in candidates[member.pk] if any(a.start_utc < end and a.end_utc > start for start, end in own)]
+        )
+    return found
 
 
 # --- Batched reads for the availability function ---------------------------------------------

@@ -318,9 +318,20 @@ class ProblemOutput(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ClashElsewhereOutput(serializers.Serializer):
+    kind = serializers.CharField(help_text='What clashes, e.g. "appointment".')
+    id = serializers.CharField(help_text="Its public id.")
+    start_utc = AwareDateTimeField()
+    end_utc = AwareDateTimeField()
+    message = serializers.CharField(help_text="A short description for people.")
+
+
 class ClashesOutput(serializers.Serializer):
     own_requests = LeaveRequestOutput(many=True, help_text="Your pending or approved requests overlapping the dates.")
     team_off = serializers.IntegerField(help_text="How many of your team (same manager, or your reports) are off then.")
+    elsewhere = ClashElsewhereOutput(
+        many=True, help_text="What else you are booked for then, e.g. appointments you serve as a staff member."
+    )
 
 
 class LeavePreviewOutput(serializers.Serializer):

@@ -227,7 +227,11 @@ class LeaveRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
                     "holidays": found.cost.holidays,
                     "non_working_days": found.cost.non_working_days,
                     "balance": found.balances,
-                    "clashes": {"own_requests": found.own_overlaps, "team_off": found.team_off},
+                    "clashes": {
+                        "own_requests": found.own_overlaps,
+                        "team_off": found.team_off,
+                        "elsewhere": found.elsewhere,
+                    },
                     "problems": found.problems,
                 }
             ).data

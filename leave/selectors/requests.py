@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -12,6 +12,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from accounts.models import Role, User
 from accounts.selectors import user_list
 from config.errors import NotFound, ValidationFailed
+from leave.hooks import request_clashes
 from leave.models import ACTIVE_STATUSES, EndHalf, Holiday, LeaveRequest, LeaveType, RequestStatus, StartHalf
 from leave.selectors.days import HolidayItem, company_holiday_scope, public_holidays
 
@@ -97,6 +98,21 @@ def team_off_count(*, user: User, start: date, end: date) -> int:
         .distinct()
         .count()
     )
+
+
+def clashes_elsewhere(requests: Sequence[LeaveRequest]) -> list[list[dict]]:
+    """For each request, what the apps registered in leave.hooks.request_clashes find clashing with
+    it (appointments, say), each a dict with `kind`, `id`, `start_utc`, `end_utc` and `message`.
+    Only pending and approved requests are asked about; the rest clash with nothing. One call of
+    each registered function for all the requests."""
+    found: list[list[dict]] = [[] for _ in requests]
+    asked = [index for index, request in enumerate(requests) if request.status in ACTIVE_STATUSES]
+    if not asked:
+        return found
+    for result in request_clashes.call([requests[index] for index in asked]):
+        for index, items in zip(asked, result, strict=True):
+            found[index].extend(items)
+    return found
 
 
 def teammates_off(requests: Iterable[LeaveRequest]) -> dict[int, int]:

@@ -28,7 +28,7 @@ from leave.hooks import before_approve
 from leave.models import EndHalf, LeaveLedgerEntry, LeaveRequest, LeaveType, LedgerKind, RequestStatus, StartHalf
 from leave.selectors.balances import Figures, balance_figures
 from leave.selectors.days import RangeCost, leave_cost, local_today
-from leave.selectors.requests import overlapping_requests, team_off_count
+from leave.selectors.requests import clashes_elsewhere, overlapping_requests, team_off_count
 from leave.services.ledger import ledger_append, lock_user
 from leave.services.notify import notify_cancelled, notify_decided, notify_submitted, show_days
 
@@ -207,14 +207,16 @@ class Preview:
     own_overlaps: list[LeaveRequest]
     team_off: int
     problems: list[dict]
+    elsewhere: list[dict] = field(default_factory=list)  # what other apps find clashing (appointments)
 
 
 def leave_request_preview(
     *, actor: User, leave_type: LeaveType, span: Span, exclude: LeaveRequest | None = None
 ) -> Preview:
     """What submitting would do, writing nothing: the cost, holidays and non-working days skipped,
-    the balance before and after, your overlapping requests and how many of your team are off.
-    Shape errors are 400s as on submit; what submit would refuse with a 409 is listed in `problems`."""
+    the balance before and after, your overlapping requests, how many of your team are off and
+    what other apps find clashing (leave.hooks.request_clashes: your appointments as a staff
+    member, say). Shape errors are 400s as on submit; what submit would refuse with a 409 is listed in `problems`."""
     check_span(leave_type, span)
     cost = cost_of(actor, span)
     problems = []
@@ -241,7 +243,16 @@ def leave_request_preview(
                     }
                 )
     team_off = team_off_count(user=actor, start=span.start_date, end=span.end_date)
-    return Preview(cost=cost, balances=balances, own_overlaps=overlaps, team_off=team_off, problems=problems)
+    unsaved = LeaveRequest(user=actor, leave_type=leave_type, status=RequestStatus.PENDING, **vars(span))
+    (elsewhere,) = clashes_elsewhere([unsaved])
+    return Preview(
+        cost=cost,
+        balances=balances,
+        own_overlaps=overlaps,
+        team_off=team_off,
+        problems=problems,
+        elsewhere=elsewhere,
+    )
 
 
 # --- Writes ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The approval console through Django's test client (the browser test drives the same pages)."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.admin import helpers
@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
 from audit.models import Action, AuditEvent
+from leave.hooks import request_clashes
 from leave.models import LeaveLedgerEntry, RequestStatus
 from leave.services import requests as svc
 from leave.tests.factories import LeaveRequestFactory, ledger_row, vacation
@@ -74,6 +75,70 @@ def test_the_changelist_costs_the_same_queries_for_more_rows(client, manager, te
     LeaveRequestFactory.create_batch(6, user=bob)
     LeaveRequestFactory.create_batch(6, user=alice)
     assert count() == few
+
+
+def _clashes_named(asked: list):
+    """A stand-in for a registered app: one clash per request, naming its requester."""
+
+    def clashes(requests):
+        asked.append([r.pk for r in requests])
+        return [
+            [
+                {
+                    "kind": "appointment",
+                    "id": "a1",
+                    "start_utc": datetime(2027, 3, 8, 9, tzinfo=UTC),
+                    "end_utc": datetime(2027, 3, 8, 10, tzinfo=UTC),
+                    "message": f"Check-up <b>with</b> {r.user.email}",
+                }
+            ]
+            for r in requests
+        ]
+
+    return clashes
+
+
+def test_the_console_shows_what_other_apps_find_clashing_on_each_request(client, manager, team):
+    alice, bob = team
+    pending = LeaveRequestFactory(user=alice, start_date=date(2027, 3, 8), end_date=date(2027, 3, 8))
+    rejected = LeaveRequestFactory(user=bob, status=RequestStatus.REJECTED)
+    asked: list = []
+    signed_in(client, manager)
+
+    with request_clashes.registered(_clashes_named(asked)):
+        listed = client.get(CHANGELIST)
+        shown = client.get(f"{CHANGELIST}{pending.pk}/change/")
+        decided = client.get(f"{CHANGELIST}{rejected.pk}/change/")
+
+    assert asked == [[pending.pk], [pending.pk]]  # once per page; a decided request is not asked about
+    rows = listed.context["cl"].result_list
+    assert [r.clashes[0]["message"] if r.clashes else None for r in rows] == [
+        "Check-up <b>with</b> alice@example.com",
+        None,
+    ]
+    assert "Check-up &lt;b&gt;with&lt;/b&gt; alice@example.com" in listed.content.decode()
+    assert shown.status_code == 200
+    assert "Check-up &lt;b&gt;with&lt;/b&gt; alice@example.com" in shown.content.decode()
+    assert decided.status_code == 200 and "Check-up" not in decided.content.decode()
+
+
+def test_the_console_asks_about_clashes_once_per_page(client, manager, team):
+    alice, bob = team
+    asked: list = []
+    signed_in(client, manager)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(CHANGELIST).status_code == 200
+        return len(queries)
+
+    with request_clashes.registered(_clashes_named(asked)):
+        LeaveRequestFactory(user=alice)
+        few = count()
+        LeaveRequestFactory.create_batch(6, user=bob)
+
+        assert count() == few
+    assert [len(pks) for pks in asked] == [1, 7]
 
 
 def test_approve_selected_reports_each_row_and_never_approves_twice(client, manager, team):

@@ -1,11 +1,12 @@
 """The approval console in headless Chromium: a manager approves and rejects their reports' leave."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from accounts.models import Notification
 from accounts.tests.factories import PASSWORD, StaffFactory, UserFactory
+from leave.hooks import request_clashes
 from leave.models import LeaveLedgerEntry, LeaveRequest
 from leave.services import requests as svc
 from leave.tests.factories import ledger_row, vacation
@@ -25,6 +26,13 @@ def _submit(user, start, end):
     return svc.leave_request_submit(actor=user, leave_type=vacation(), start_date=start, end_date=end).request
 
 
+def _one_appointment(requests):
+    """A stand-in for scheduling, which answers leave's request_clashes hook in the real project."""
+    start = datetime(2027, 1, 5, 9, tzinfo=UTC)
+    clash = {"kind": "appointment", "id": "a1", "start_utc": start, "end_utc": start + timedelta(hours=1)}
+    return [[{**clash, "message": "Check-up with Carla on Tue 05 Jan 2027 10:00"}] for _ in requests]
+
+
 def test_a_manager_approves_a_pending_request_in_the_console(page):
     manager = StaffFactory()
     employee = UserFactory(email="anna@example.com", country="DE", subdivision="BY", manager=manager)
@@ -33,11 +41,13 @@ def test_a_manager_approves_a_pending_request_in_the_console(page):
     request = _submit(employee, date(2027, 1, 5), date(2027, 1, 7))
     _login(page, manager)
 
-    page.goto("/admin/leave/leaverequest/")
+    with request_clashes.registered(_one_appointment):
+        page.goto("/admin/leave/leaverequest/")
     row = page.locator("#result_list tbody tr", has_text="anna@example.com")
     assert row.count() == 1
     text = row.inner_text()
     assert "2 days" in text and "Pending" in text and "2027: 23 days" in text
+    assert "Check-up with Carla on Tue 05 Jan 2027 10:00" in text
     assert "someone.else@example.com" not in page.inner_text("#result_list")
 
     row.locator("input.action-select").check()

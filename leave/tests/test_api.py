@@ -1,6 +1,6 @@
 """Leave over HTTP: the seed's flow, the rules, who may do what."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import AdminFactory, StaffFactory, UserFactory
 from audit.models import Action, AuditEvent
+from leave.hooks import request_clashes
 from leave.models import LeaveLedgerEntry, LeaveRequest, RequestStatus, WorkPattern
 from leave.tests.factories import HolidayFactory, LeaveRequestFactory, LeaveTypeFactory, ledger_row
 
@@ -54,7 +55,7 @@ def test_the_seed_flow_preview_submit_manager_approves(client_for, employee, man
             "sufficient": True,
         }
     ]
-    assert found["problems"] == [] and found["clashes"] == {"own_requests": [], "team_off": 0}
+    assert found["problems"] == [] and found["clashes"] == {"own_requests": [], "team_off": 0, "elsewhere": []}
     assert not LeaveRequest.objects.exists()  # a preview writes nothing
 
     submitted = me.post(REQUESTS, body)
@@ -416,6 +417,33 @@ def test_preview_lists_problems_and_clashes(client_for, employee, manager, clock
     )
     assert weekend.json()["days"] == 0 and weekend.json()["non_working_days"] == ["2027-03-06", "2027-03-07"]
     assert [p["code"] for p in weekend.json()["problems"]] == ["no_working_days"]
+
+
+def test_preview_lists_what_other_apps_find_clashing(client_for, employee, clock):
+    asked = []
+
+    def clashes(requests):
+        asked.extend((r.pk, r.user, r.status, r.start_date, r.end_half) for r in requests)
+        start = datetime(2027, 3, 1, 9, tzinfo=UTC)
+        item = {"kind": "appointment", "id": "a1", "message": "Check-up at 10:00"}
+        return [[{**item, "start_utc": start, "end_utc": start + timedelta(hours=1)}] for _ in requests]
+
+    body = {"type": "VACATION", "start_date": "2027-03-01", "end_date": "2027-03-02", "end_half": "morning"}
+    with request_clashes.registered(clashes):
+        response = client_for(employee).post(f"{REQUESTS}preview/", body)
+
+    assert response.status_code == 200, response.content
+    assert asked == [(None, employee, "pending", date(2027, 3, 1), "morning")]  # unsaved, as submitted
+    assert response.json()["clashes"]["elsewhere"] == [
+        {
+            "kind": "appointment",
+            "id": "a1",
+            "start_utc": "2027-03-01T09:00:00Z",
+            "end_utc": "2027-03-01T10:00:00Z",
+            "message": "Check-up at 10:00",
+        }
+    ]
+    assert not LeaveRequest.objects.exists()
 
 
 def test_a_stranger_gets_404_on_every_route_of_someone_elses_request(client_for, employee):

@@ -2,9 +2,12 @@
 listing them, or with `reassign_or_cancel=true` moves each to a free colleague or cancels it and
 tells the customer. Scheduling answers through leave's before-approve hook."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Notification
 from accounts.tests.factories import AdminFactory, UserFactory
@@ -12,15 +15,16 @@ from audit.models import Action, AuditEvent
 from config.testing import bearer_client
 from leave.hooks import before_approve
 from leave.models import LeaveRequest, RequestStatus
-from leave.tests.factories import ledger_row
+from leave.tests.factories import LeaveRequestFactory, ledger_row
 from scheduling.apps import SchedulingConfig
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.selectors import appointments_clashing
 from scheduling.services.leave import check_appointments_before_leave
-from scheduling.tests.factories import ScheduleFactory, ServiceFactory, berlin_staff
+from scheduling.tests.factories import AppointmentFactory, ScheduleFactory, ServiceFactory, berlin_staff
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/leave/requests/"
+LEAVE_CONSOLE = "/admin/leave/leaverequest/"
 TUESDAY_TEN = "2027-01-05T10:00:00+01:00"
 TUESDAY_FOUR = "2027-01-05T16:00:00+01:00"
 
@@ -179,3 +183,63 @@ def test_approved_leave_removes_the_days_slots(staff, service, customer):
     )
 
     assert sorted(body.json()["slots"]) == ["2027-01-04", "2027-01-06"]
+
+
+def test_the_leave_console_shows_the_appointments_a_request_clashes_with(staff, service, customer):
+    customer.display_name = "Carla Customer"
+    customer.save()
+    book(customer, service, TUESDAY_TEN)
+    book(UserFactory(), service, "2027-01-06T10:00:00+01:00")  # the day after the leave
+    request_id = ask_leave(staff)
+    leave_request = LeaveRequest.objects.get(uuid=request_id)
+    console = Client()
+    console.force_login(AdminFactory())
+
+    listed = console.get(LEAVE_CONSOLE)
+    shown = console.get(f"{LEAVE_CONSOLE}{leave_request.pk}/change/")
+
+    expected = f"{service.name} with Carla Customer on Tue 05 Jan 2027 10:00 (Europe/Berlin)"
+    (row,) = listed.context["cl"].result_list
+    assert [clash["message"] for clash in row.clashes] == [expected]
+    assert expected in listed.content.decode()
+    assert expected in shown.content.decode()
+
+
+def test_the_leave_preview_lists_the_staff_members_appointments(staff, service, customer):
+    appointment_id = book(customer, service, TUESDAY_FOUR)
+    body = {"type": "VACATION", "start_date": "2027-01-05", "end_date": "2027-01-05"}
+
+    whole_day = bearer_client(staff).post(f"{REQUESTS}preview/", body).json()["clashes"]["elsewhere"]
+    morning = bearer_client(staff).post(f"{REQUESTS}preview/", {**body, "end_half": "morning"})
+
+    assert [(c["kind"], c["id"], c["start_utc"], c["end_utc"]) for c in whole_day] == [
+        ("appointment", appointment_id, "2027-01-05T15:00:00Z", "2027-01-05T16:00:00Z")
+    ]
+    assert morning.json()["clashes"]["elsewhere"] == []  # the appointment is in the afternoon
+    assert not LeaveRequest.objects.exists()
+
+
+def test_the_leave_console_reads_clashes_in_the_same_queries_for_more_rows(clock, leave_types):
+    console = Client()
+    console.force_login(AdminFactory())
+
+    def staff_on_leave_over_an_appointment(day: int):
+        member = berlin_staff()
+        ScheduleFactory(staff=member)
+        service = ServiceFactory(staff=[member])
+        AppointmentFactory(staff=member, service=service, start_utc=datetime(2027, 1, day, 9, tzinfo=UTC))
+        LeaveRequestFactory(user=member, start_date=date(2027, 1, day), end_date=date(2027, 1, day))
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = console.get(LEAVE_CONSOLE)
+        assert response.status_code == 200
+        assert all(len(row.clashes) == 1 for row in response.context["cl"].result_list)
+        return len(queries)
+
+    staff_on_leave_over_an_appointment(4)
+    few = count()
+    for day in (5, 6, 7, 8):
+        staff_on_leave_over_an_appointment(day)
+
+    assert count() == few
