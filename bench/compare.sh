@@ -33,6 +33,8 @@ export BENCH_THREADS="${BENCH_THREADS:-4}"
 PROBE="${BENCH_PROBE_CONNECTIONS:-16 32 64 128}"
 PROBE_SECONDS="${BENCH_PROBE_SECONDS:-5}"
 SESSION_CONNECTIONS="${BENCH_SESSION_CONNECTIONS:-8}"
+# Writes queue behind their row locks: past a few connections per worker more only adds latency.
+WRITE_CONNECTIONS="${BENCH_WRITE_CONNECTIONS:-16}"
 PY=.venv/bin/python
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 mkdir -p "$BENCH_RESULTS"
@@ -84,7 +86,7 @@ field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 wrk_run() {  # target scenario-script connections seconds -> RESULT fields
   local threads="$BENCH_THREADS"
   [ "$3" -lt "$threads" ] && threads="$3"
-  wrk -t"$threads" -c"$3" -d"${4}s" --latency -s "bench/wrk/$2" "http://127.0.0.1:${PORT[$1]}" \
+  wrk -t"$threads" -c"$3" -d"${4}s" --timeout 10s --latency -s "bench/wrk/$2" "http://127.0.0.1:${PORT[$1]}" \
     | grep '^RESULT' | cut -d' ' -f2-
 }
 
@@ -107,8 +109,8 @@ for target in "${TARGETS[@]}"; do
   unset got
 done
 CONNECTIONS="${BENCH_CONNECTIONS:-$CONNECTIONS}"
-echo "== $ROUNDS interleaved rounds of ${SECONDS_EACH} s at $CONNECTIONS connections" \
-  "($WORKERS workers each; ours: gunicorn $WORKER_CLASS)"
+echo "== $ROUNDS interleaved rounds of ${SECONDS_EACH} s at $CONNECTIONS connections (creates $WRITE_CONNECTIONS," \
+  "session commands $SESSION_CONNECTIONS; $WORKERS workers each; ours: gunicorn $WORKER_CLASS)"
 
 record() {  # round target scenario result
   echo "round=$1 target=$2 scenario=$3 $4" | tee -a "$OUT"
@@ -119,7 +121,8 @@ for round in $(seq "$ROUNDS"); do
   done
   record "$round" ours healthz "$(BENCH_PATH=/healthz wrk_run ours reference.lua "$CONNECTIONS" "$SECONDS_EACH")"
   record "$round" ours auth_me "$(BENCH_PATH=/api/v1/auth/me/ wrk_run ours reference.lua "$CONNECTIONS" "$SECONDS_EACH")"
-  record "$round" ours create_entry "$(BENCH_DAY_OFFSET=$((round * 2)) wrk_run ours create_entry.lua "$CONNECTIONS" "$SECONDS_EACH")"
+  record "$round" ours create_entry \
+    "$(BENCH_DAY_OFFSET=$((round * 2)) wrk_run ours create_entry.lua "$WRITE_CONNECTIONS" "$SECONDS_EACH")"
   record "$round" ours session_start_stop \
     "$(BENCH_SESSION_SKIP=$(((round - 1) * 30)) BENCH_THREADS=$SESSION_CONNECTIONS wrk_run ours session_start_stop.lua "$SESSION_CONNECTIONS" "$SECONDS_EACH")"
 done

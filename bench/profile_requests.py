@@ -5,7 +5,10 @@ the benchmark database: where a request's Python time goes, without a network in
       python bench/profile_requests.py --requests 200 --top 15 list_week
 
 Scenarios: list_week (a random week of 2025 for a benchmark user, page_size=50), auth_me,
-healthz. Prints the mean time per request and cProfile's top lines by own time (tottime).
+healthz, create_entry (10-minute entries in March 2026), session_start_stop (one request is a
+start and a stop). What the write scenarios make is deleted at the end. Prints the mean time
+per request and cProfile's top lines by own time (tottime); PROFILE_DUMP=<file> also writes the
+whole profile for pstats.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import os
 import pstats
 import random
@@ -37,6 +41,7 @@ application = get_wsgi_application()
 
 from accounts.models import User  # noqa: E402
 from accounts.tokens import issue_token_pair  # noqa: E402
+from tracking.models import Session, TimeEntry  # noqa: E402
 
 FIRST_MONDAY = datetime(2025, 1, 6, tzinfo=UTC)
 
@@ -45,9 +50,11 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def request(path: str, query: str, token: str) -> int:
+def request(path: str, query: str, token: str, method: str = "GET", body: bytes = b"") -> int:
     environ = {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": method,
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
@@ -57,18 +64,18 @@ def request(path: str, query: str, token: str) -> int:
         "HTTP_AUTHORIZATION": f"Bearer {token}",
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
+        "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
     }
     status = []
-    body = b"".join(application(environ, lambda s, h, *a: status.append(s)))
-    assert status[0].startswith("200"), (status, body[:300])
-    return len(body)
+    answer = b"".join(application(environ, lambda s, h, *a: status.append(s)))
+    assert status[0][:3] in {"200", "201"}, (status, answer[:300])
+    return len(answer)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["list_week", "auth_me", "healthz"])
+    parser.add_argument("scenario", choices=["list_week", "auth_me", "healthz", "session_start_stop", "create_entry"])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
@@ -76,6 +83,14 @@ def main() -> None:
     rng = random.Random(1)
     users = list(User.objects.filter(email__startswith="bench").order_by("email")[:20])
     tokens = [issue_token_pair(user).access for user in users]
+    by_token = dict(zip(tokens, users, strict=True))
+    # Planned sessions for session_start_stop (each used once: started, then stopped).
+    sessions = {}
+    if args.scenario == "session_start_stop":
+        for token, user in by_token.items():
+            planned = [Session(owner=user, title="profile") for _ in range(args.requests * 2)]
+            sessions[token] = iter(Session.objects.bulk_create(planned))
+    slots = itertools.count()
 
     def one() -> None:
         token = rng.choice(tokens)
@@ -85,6 +100,15 @@ def main() -> None:
             request("/api/v1/time-entries/", query, token)
         elif args.scenario == "auth_me":
             request("/api/v1/auth/me/", "", token)
+        elif args.scenario == "session_start_stop":
+            session = next(sessions[token]).uuid
+            request(f"/api/v1/sessions/{session}/start/", "", token, "POST")
+            request(f"/api/v1/sessions/{session}/stop/", "", token, "POST")
+        elif args.scenario == "create_entry":
+            start = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(minutes=15 * next(slots))
+            end = start + timedelta(minutes=10)
+            body = f'{{"start_utc":"{iso(start)}","end_utc":"{iso(end)}","project_code":"BENCH01"}}'
+            request("/api/v1/time-entries/", "", token, "POST", body.encode())
         else:
             request("/healthz", "", token)
 
@@ -96,6 +120,8 @@ def main() -> None:
     for _ in range(args.requests):
         one()
     profiler.disable()
+    if os.environ.get("PROFILE_DUMP"):
+        profiler.dump_stats(os.environ["PROFILE_DUMP"])
     elapsed = time.perf_counter() - started
     print(f"{args.scenario}: {args.requests} requests, {elapsed * 1000 / args.requests:.2f} ms each (under cProfile)")
     started = time.perf_counter()
@@ -106,6 +132,10 @@ def main() -> None:
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
+    # What the write scenarios made goes again, so a later run starts from the same data.
+    Session.objects.filter(title="profile").delete()
+    march = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    TimeEntry.objects.filter(start__gte=march[0], start__lt=march[1]).delete()
 
 
 if __name__ == "__main__":
