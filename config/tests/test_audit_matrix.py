@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import models
@@ -25,6 +26,9 @@ from audit.models import Action, AuditEvent
 from config.testing import bearer_client
 from groups.models import Invite, MembershipRole
 from groups.tests.factories import GroupFactory, InviteFactory, MembershipFactory
+from leave.models import LeaveLedgerEntry
+from leave.tests.factories import HolidayFactory, LeaveRequestFactory, ensure_default_leave_types, ledger_row
+from scheduling.tests.factories import AppointmentFactory, ScheduleFactory, ServiceFactory
 from tracking.models import TimeEntry
 from tracking.services import sessions
 from tracking.tests.factories import SessionFactory, TimeEntryFactory
@@ -298,6 +302,118 @@ def admin_deletes_someones_session():
     )
 
 
+# --- leave: decisions, allocations and company holidays by an ADMIN --------------------------------
+
+
+def _pending_leave():
+    ensure_default_leave_types()
+    owner = UserFactory()
+    ledger_row(owner, days=25, year=2027)
+    return LeaveRequestFactory(user=owner, start_date=date(2027, 3, 3), end_date=date(2027, 3, 3))
+
+
+def admin_approves_someones_leave():
+    admin, leave_request = AdminFactory(), _pending_leave()
+    return Case(
+        lambda: bearer_client(admin).post(f"/api/v1/leave/requests/{leave_request.uuid}/approve/", {"note": "Enjoy"}),
+        Expected(
+            admin,
+            Action.LEAVE_REQUEST_APPROVE,
+            leave_request,
+            {"status": ["pending", "approved"], "days": "1", "note": "Enjoy"},
+        ),
+    )
+
+
+def admin_rejects_someones_leave():
+    admin, leave_request = AdminFactory(), _pending_leave()
+    return Case(
+        lambda: bearer_client(admin).post(f"/api/v1/leave/requests/{leave_request.uuid}/reject/", {"note": "Release"}),
+        Expected(
+            admin, Action.LEAVE_REQUEST_REJECT, leave_request, {"status": ["pending", "rejected"], "note": "Release"}
+        ),
+    )
+
+
+def admin_allocates_leave():
+    ensure_default_leave_types()
+    admin, owner = AdminFactory(), UserFactory()
+    body = {"user": str(owner.uuid), "type": "VACATION", "year": 2027, "days": 5, "note": "Long service"}
+    return Case(
+        lambda: bearer_client(admin).post("/api/v1/leave/allocations/", body),
+        Expected(
+            admin,
+            Action.LEAVE_ALLOCATION,
+            lambda response: LeaveLedgerEntry.objects.get(user=owner),
+            {
+                "user": str(owner.uuid),
+                "type": "VACATION",
+                "year": 2027,
+                "kind": "allocation",
+                "days": "5.0",
+                "note": "Long service",
+            },
+        ),
+    )
+
+
+def admin_renames_a_company_holiday():
+    admin, holiday = AdminFactory(), HolidayFactory(name="Company day")
+    return Case(
+        lambda: bearer_client(admin).patch(f"/api/v1/holidays/{holiday.uuid}/", {"name": "Founders' day"}),
+        Expected(admin, Action.HOLIDAY_CHANGE, holiday, {"name": ["Company day", "Founders' day"]}),
+    )
+
+
+# --- scheduling: someone else moving or cancelling a customer's appointment -----------------------
+
+
+def _booked_appointment():
+    """A confirmed appointment next week, 09:00 in Berlin, with a staff member free all that day."""
+    berlin = ZoneInfo("Europe/Berlin")
+    day = timezone.now().astimezone(berlin).date() + timedelta(days=7)
+    day -= timedelta(days=day.weekday() - 1)  # that week's Tuesday
+    staff = StaffFactory()
+    ScheduleFactory(staff=staff, valid_from=day - timedelta(days=30))
+    service = ServiceFactory(staff=[staff])
+    start = datetime.combine(day, time(9, 0), tzinfo=berlin).astimezone(UTC)
+    return AppointmentFactory(staff=staff, service=service, start_utc=start)
+
+
+def staff_cancels_a_customers_appointment():
+    appointment = _booked_appointment()
+    return Case(
+        lambda: bearer_client(appointment.staff).post(
+            f"/api/v1/appointments/{appointment.uuid}/cancel/", {"reason": "Ill today"}
+        ),
+        Expected(
+            appointment.staff,
+            Action.APPOINTMENT_CANCEL,
+            appointment,
+            {"customer": appointment.customer.email, "status": ["confirmed", "cancelled"], "reason": "Ill today"},
+        ),
+    )
+
+
+def admin_reschedules_someones_appointment():
+    admin, appointment = AdminFactory(), _booked_appointment()
+    later = appointment.start_utc + timedelta(hours=4)
+    return Case(
+        lambda: bearer_client(admin).patch(
+            f"/api/v1/appointments/{appointment.uuid}/", {"start_utc": later.isoformat().replace("+00:00", "Z")}
+        ),
+        Expected(
+            admin,
+            Action.APPOINTMENT_RESCHEDULE,
+            appointment,
+            {
+                "customer": appointment.customer.email,
+                "start_utc": [appointment.start_utc.isoformat(), later.isoformat()],
+            },
+        ),
+    )
+
+
 AUDITED = [
     admin_changes_a_role,
     admin_deactivates_a_user,
@@ -324,6 +440,12 @@ AUDITED = [
     _admin_drives_a_session("pause", ("start",), "running"),
     _admin_drives_a_session("stop", ("start",), "running"),
     admin_deletes_someones_session,
+    admin_approves_someones_leave,
+    admin_rejects_someones_leave,
+    admin_allocates_leave,
+    admin_renames_a_company_holiday,
+    staff_cancels_a_customers_appointment,
+    admin_reschedules_someones_appointment,
 ]
 
 
@@ -373,6 +495,25 @@ def user_deletes_their_session():
     return Case(lambda: bearer_client(session.owner).delete(f"/api/v1/sessions/{session.uuid}/"), None)
 
 
+def user_cancels_their_own_leave():
+    leave_request = _pending_leave()
+    url = f"/api/v1/leave/requests/{leave_request.uuid}/cancel/"
+    return Case(lambda: bearer_client(leave_request.user).post(url, {"note": "Plans changed"}), None)
+
+
+def customer_cancels_their_own_appointment():
+    appointment = _booked_appointment()
+    url = f"/api/v1/appointments/{appointment.uuid}/cancel/"
+    return Case(lambda: bearer_client(appointment.customer).post(url, {"reason": "Cannot come"}), None)
+
+
+def customer_reschedules_their_own_appointment():
+    appointment = _booked_appointment()
+    later = (appointment.start_utc + timedelta(hours=4)).isoformat().replace("+00:00", "Z")
+    url = f"/api/v1/appointments/{appointment.uuid}/"
+    return Case(lambda: bearer_client(appointment.customer).patch(url, {"start_utc": later}), None)
+
+
 NOT_AUDITED = [
     member_sets_their_own_goal,
     user_edits_their_entry,
@@ -383,6 +524,9 @@ NOT_AUDITED = [
     _user_drives_their_session("pause", ("start",)),
     _user_drives_their_session("stop", ("start",)),
     user_deletes_their_session,
+    user_cancels_their_own_leave,
+    customer_cancels_their_own_appointment,
+    customer_reschedules_their_own_appointment,
 ]
 
 
