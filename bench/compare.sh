@@ -15,6 +15,7 @@
 #
 #   bash bench/compare.sh                         # 3 rounds of 20 s
 #   BENCH_ROUNDS=1 BENCH_SECONDS=10 bash bench/compare.sh
+#   BENCH_BEFORE=/path/to/older/checkout bash bench/compare.sh   # that checkout as target "before"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,8 +54,9 @@ fi
 $PY bench/load_data.py ${BENCH_LOAD_ARGS:-}
 $PY bench/prepare_clients.py --out "$BENCH_RESULTS" --clients "${BENCH_CLIENTS:-200}"
 
-declare -A PORT=([ours]=8011 [fastapi]=8012 [floor]=8013 [django_floor]=8014)
+declare -A PORT=([ours]=8011 [fastapi]=8012 [floor]=8013 [django_floor]=8014 [before]=8015)
 TARGETS=(ours fastapi floor django_floor)
+[ -n "${BENCH_BEFORE:-}" ] && TARGETS+=(before)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -69,6 +71,10 @@ uvicorn_args=(--workers "$WORKERS" --loop uvloop --http httptools --no-access-lo
 .venv/bin/uvicorn floor:app "${uvicorn_args[@]}" --port "${PORT[floor]}" > "$BENCH_RESULTS/floor.log" 2>&1 & pids+=($!)
 .venv/bin/gunicorn django_floor:application --chdir bench/peers "${gunicorn_args[@]}" \
   --bind "127.0.0.1:${PORT[django_floor]}" --error-logfile "$BENCH_RESULTS/django_floor.log" & pids+=($!)
+if [ -n "${BENCH_BEFORE:-}" ]; then  # an older checkout of the project, served the same way
+  "$PWD/.venv/bin/gunicorn" config.wsgi --chdir "$BENCH_BEFORE" "${gunicorn_args[@]}" --bind "127.0.0.1:${PORT[before]}" \
+    --error-logfile "$BENCH_RESULTS/before.log" & pids+=($!)
+fi
 
 week="/api/v1/time-entries/?from=2025-03-03T00:00:00Z&to=2025-03-10T00:00:00Z&page_size=50"
 token="$(head -1 "$BENCH_RESULTS/tokens.txt")"
@@ -149,7 +155,9 @@ for key in rows:
           f"p99 {median(key, 'p99_ms'):6.1f}  errors {errors}")
 ours = median(("ours", "list_week"), "rps")
 print("== ratios (medians)")
-for peer, goal in (("fastapi", 1.2), ("floor", None), ("django_floor", 0.5)):
+for peer, goal in (("fastapi", 1.2), ("floor", None), ("django_floor", 0.5), ("before", None)):
+    if (peer, "list_week") not in rows:
+        continue
     ratio = ours / median((peer, "list_week"), "rps")
     print(f"list_week ours/{peer:<13} {ratio:5.2f}" + (f"   (goal >= {goal})" if goal else ""))
 p99_ours, p99_peer = median(("ours", "list_week"), "p99_ms"), median(("fastapi", "list_week"), "p99_ms")
