@@ -8,9 +8,13 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.tests.factories import NotificationFactory, UserFactory
+from accounts.tests.factories import NotificationFactory, StaffFactory, UserFactory
 from groups.tests.factories import GroupFactory, InviteFactory
+from leave.models import Holiday, LeaveType
+from leave.tests.factories import HolidayFactory, LeaveRequestFactory, LeaveTypeFactory
 from media.tests.factories import ImageFactory
+from scheduling.models import AvailabilityOverride, AvailabilitySchedule, Service
+from scheduling.tests.factories import AppointmentFactory, OverrideFactory, ScheduleFactory, ServiceFactory
 from tracking.tests.factories import SessionFactory, TimeEntryFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +48,9 @@ def test_the_discovery_finds_the_command_routes():
     assert "/api/v1/sessions/{id}/join/" in sessions  # mounted by groups
     assert "/api/v1/time-entries/{id}/stop/" in routes_naming("time-entries")
     assert "/api/v1/groups/{id}/members/{user_id}/" in routes_naming("groups")
+    assert "/api/v1/leave/requests/{id}/approve/" in routes_naming("leave/requests")
+    assert "/api/v1/appointments/{id}/no-show/" in routes_naming("appointments")
+    assert "/api/v1/staff/{id}/availability/overrides/{override_id}/" in routes_naming("staff")
 
 
 @pytest.fixture
@@ -59,11 +66,16 @@ def owned_objects(user):
         "images": image.uuid,
         "groups": group.uuid,
         "invites": InviteFactory(group=group).uuid,
+        "leave/requests": LeaveRequestFactory(user=user).uuid,
+        "appointments": AppointmentFactory(customer=user).uuid,
         "user_id": user.uuid,
     }
 
 
-@pytest.mark.parametrize("collection", ["sessions", "time-entries", "notifications", "images", "groups", "invites"])
+OWNED = ["sessions", "time-entries", "notifications", "images", "groups", "invites", "leave/requests", "appointments"]
+
+
+@pytest.mark.parametrize("collection", OWNED)
 def test_a_stranger_gets_404_on_every_route_of_someone_elses_object(client_for, owned_objects, collection):
     stranger = client_for(UserFactory())
     routes = routes_naming(collection)
@@ -74,6 +86,43 @@ def test_a_stranger_gets_404_on_every_route_of_someone_elses_object(client_for, 
             response = getattr(stranger, method)(url, {}, format="json")
             assert response.status_code in {404, 405}, (method, url, response.status_code, response.content)
             assert response.json()["error"]["code"] in {"not_found", "method_not_allowed"}
+
+
+@pytest.fixture
+def shared_objects():
+    """Objects every signed-in user reads but only an ADMIN (or, for availability, the staff
+    member themself) writes."""
+    staff = StaffFactory()
+    ScheduleFactory(staff=staff)
+    return {
+        "services": ServiceFactory(staff=[staff]).uuid,
+        "holidays": HolidayFactory().uuid,
+        "leave/types": LeaveTypeFactory().uuid,
+        "staff": staff.uuid,
+        "override_id": OverrideFactory(staff=staff).uuid,
+    }
+
+
+def _shared_rows() -> dict:
+    models = (Service, Holiday, LeaveType, AvailabilitySchedule, AvailabilityOverride)
+    return {model: list(model.objects.order_by("pk").values()) for model in models}
+
+
+@pytest.mark.parametrize("collection", ["services", "holidays", "leave/types", "staff"])
+def test_a_user_cannot_write_what_everyone_reads(client_for, shared_objects, collection):
+    user = client_for(UserFactory())
+    routes = routes_naming(collection)
+    assert routes, collection
+    before = _shared_rows()
+    for route in routes:
+        url = route.format(**{**shared_objects, "id": shared_objects[collection]})
+        assert user.get(url).status_code in {200, 405}, url  # an override is read in its list
+        for method in ("post", "put", "patch", "delete"):
+            response = getattr(user, method)(url, {}, format="json")
+            # 403, or 400 where the empty body is refused before the question of who may write.
+            assert response.status_code in {400, 403, 405}, (method, url, response.status_code, response.content)
+            assert response.json()["error"]["code"] in {"permission_denied", "method_not_allowed", "validation_error"}
+    assert _shared_rows() == before
 
 
 def test_options_answers_on_every_api_route(client_for, user, owned_objects):
