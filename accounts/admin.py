@@ -6,16 +6,28 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import transaction
 from django.db.models import Q
 
+from accounts.console_login import ConsolePasswordForm
 from accounts.models import Notification, User, UserSettings
 from accounts.services import settings as user_settings
+from accounts.services.mfa import mfa_reset_by_admin, mfa_status
 from accounts.services.users import (
     manager_check,
     user_create_by_admin,
     user_password_reset_by_admin,
     user_update_by_admin,
 )
-from config.admin_mixins import ServiceSaveMixin, StaffScopedAdmin, form_changes, record_formset
+from config.admin_mixins import (
+    ServiceSaveMixin,
+    StaffScopedAdmin,
+    form_changes,
+    record_formset,
+    run_service_action,
+)
 from config.errors import ValidationFailed
+
+# The console's sign-in asks for the second factor of accounts that have one (accounts.console_login,
+# mounted at the login URL by config/urls.py).
+admin.site.login_form = ConsolePasswordForm
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -63,12 +75,22 @@ class UserAdmin(ServiceSaveMixin, StaffScopedAdmin, DjangoUserAdmin):
     search_fields = ["email", "display_name", "uuid"]
     list_select_related = ["manager"]
     autocomplete_fields = ["manager"]
-    readonly_fields = ["uuid", "is_staff", "is_superuser", "last_login", "date_joined"]
+    readonly_fields = [
+        "uuid",
+        "email_verified",
+        "pending_email",
+        "two_factor",
+        "is_staff",
+        "is_superuser",
+        "last_login",
+        "date_joined",
+    ]
     inlines = [UserSettingsInline]
+    actions = ["reset_two_factor"]
     fieldsets = (
-        (None, {"fields": ("email", "password", "uuid")}),
+        (None, {"fields": ("email", "email_verified", "pending_email", "password", "uuid")}),
         ("Profile", {"fields": ("display_name", "timezone", "country", "subdivision")}),
-        ("Access", {"fields": ("role", "manager", "is_active", "is_staff", "is_superuser")}),
+        ("Access", {"fields": ("role", "manager", "is_active", "two_factor", "is_staff", "is_superuser")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -80,6 +102,29 @@ class UserAdmin(ServiceSaveMixin, StaffScopedAdmin, DjangoUserAdmin):
             },
         ),
     )
+
+    @admin.display(description="Two-factor sign-in")
+    def two_factor(self, obj):
+        status = mfa_status(user=obj)
+        if not status.enabled:
+            return "Required, not set up" if status.required else "Off"
+        return f"On since {status.confirmed_at:%Y-%m-%d}; {status.recovery_codes_left} recovery codes left"
+
+    @admin.action(description="Reset two-factor sign-in (a lost authenticator and recovery codes)")
+    def reset_two_factor(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda user: mfa_reset_by_admin(actor=request.user, user=user),
+            "Two-factor sign-in reset",
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_admin_role:
+            actions.pop("reset_two_factor", None)
+        return actions
 
     def staff_queryset(self, request, queryset):
         return queryset.filter(Q(manager=request.user) | Q(pk=request.user.pk))

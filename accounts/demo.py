@@ -20,7 +20,14 @@ def seed(stdout) -> None:
         if user is None:
             manager = User.objects.get(email=manager_email) if manager_email else None
             user = User.objects.create_user(
-                email, DEMO_PASSWORD, role=role, display_name=name, manager=manager, country="DE", subdivision="BE"
+                email,
+                DEMO_PASSWORD,
+                role=role,
+                display_name=name,
+                manager=manager,
+                country="DE",
+                subdivision="BE",
+                email_verified=True,  # demo addresses receive nothing; treat them as verified
             )
             UserSettings.objects.get_or_create(user=user)
             notification_send(user=user, kind="demo.welcome", message=f"Welcome to Timekeep, {name}!")

@@ -53,6 +53,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(unique=True)
+    # Set when the owner of `email` followed a link sent to it (accounts.services.verification).
+    email_verified = models.BooleanField(default=False)
+    # An address the user asked to change to: it replaces `email` once a link sent to it is used.
+    pending_email = models.EmailField(blank=True, default="")
     display_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.USER)
     is_staff = models.BooleanField(default=False)
@@ -83,6 +87,9 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="accounts_role_matches_flags",
             ),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="accounts_email_lowercase"),
+            models.CheckConstraint(
+                condition=Q(pending_email=Lower("pending_email")), name="accounts_pending_email_lowercase"
+            ),
             models.CheckConstraint(condition=~Q(manager=F("pk")), name="accounts_manager_not_self"),
         ]
 
@@ -106,6 +113,49 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.role = role
         for flag, value in ROLE_FLAGS[Role(role)].items():
             setattr(self, flag, value)
+
+
+class TotpDevice(models.Model):
+    """An authenticator app (RFC 6238 TOTP) of a user. A user has at most one confirmed device
+    (two-factor sign-in is on) and at most one unconfirmed one (set-up started, or a replacement
+    waiting for its first code). `last_used_step` is the time step of the last code accepted:
+    a code is accepted once, and never one older than it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="totp_devices")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(confirmed_at__isnull=False), name="accounts_one_confirmed_totp"
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(confirmed_at__isnull=True), name="accounts_one_pending_totp"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "pending"
+        return f"Authenticator of {self.user} ({state})"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator. Only its SHA-256 digest is stored
+    (the codes carry 80 random bits, so a digest cannot be reversed by guessing)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "digest"], name="accounts_recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user}"
 
 
 class Theme(models.TextChoices):

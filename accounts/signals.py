@@ -17,7 +17,11 @@ def _is_admin(request) -> bool:
 @receiver(user_logged_in, dispatch_uid="accounts.audit_admin_login")
 def audit_admin_login(sender, request, user, **kwargs):
     if _is_admin(request):
-        audit_record(actor=user, action=Action.AUTH_LOGIN, target=user, changes={"via": "admin"})
+        changes = {"via": "admin"}
+        method = getattr(request, "console_mfa_method", None)  # set by accounts.console_login
+        if method:
+            changes["mfa"] = method
+        audit_record(actor=user, action=Action.AUTH_LOGIN, target=user, changes=changes)
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.audit_admin_login_failed")

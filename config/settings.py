@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "config.api.middleware.ApiPathMiddleware",
     "config.api.middleware.ApiErrorMiddleware",
     "config.api.middleware.SecurityHeadersMiddleware",
+    "config.admin_headers.AdminContentSecurityPolicyMiddleware",
     # Session, auth and messages serve the admin and the HTML pages; API calls skip them (they
     # authenticate by token, see config/api/middleware.py). CSRF stays: API views are exempt
     # (cookie-authenticated API writes pass the project's own double-submit check), so for them
@@ -291,6 +292,32 @@ RATE_LIMIT_LOGIN_ACCOUNT = env_str("RATE_LIMIT_LOGIN_ACCOUNT", "10/m")
 RATE_LIMIT_REGISTER_IP = env_str("RATE_LIMIT_REGISTER_IP", "20/h")
 RATE_LIMIT_REFRESH_IP = env_str("RATE_LIMIT_REFRESH_IP", "120/m")
 RATE_LIMIT_REFRESH_ACCOUNT = env_str("RATE_LIMIT_REFRESH_ACCOUNT", "30/m")
+# Password reset and e-mail verification (per IP, and per address or account).
+RATE_LIMIT_PASSWORD_RESET_IP = env_str("RATE_LIMIT_PASSWORD_RESET_IP", "10/h")
+RATE_LIMIT_PASSWORD_RESET_ACCOUNT = env_str("RATE_LIMIT_PASSWORD_RESET_ACCOUNT", "3/h")
+RATE_LIMIT_VERIFY_EMAIL_IP = env_str("RATE_LIMIT_VERIFY_EMAIL_IP", "30/h")
+RATE_LIMIT_VERIFY_EMAIL_ACCOUNT = env_str("RATE_LIMIT_VERIFY_EMAIL_ACCOUNT", "5/h")
+# Two-factor codes (sign-in, set-up, turning it off; API and console together). The hourly cap
+# per account is what makes guessing six digits hopeless.
+RATE_LIMIT_MFA_IP = env_str("RATE_LIMIT_MFA_IP", "30/m")
+RATE_LIMIT_MFA_ACCOUNT = env_str("RATE_LIMIT_MFA_ACCOUNT", "10/h")
+
+# Where the single-page app lives: e-mails link to {FRONTEND_URL}/verify-email?token=... and
+# {FRONTEND_URL}/reset-password?token=... In production it defaults to the first ALLOWED_HOSTS.
+FRONTEND_URL = env_str(
+    "FRONTEND_URL", f"https://{ALLOWED_HOSTS[0].lstrip('.')}" if PRODUCTION else "http://localhost:3000"
+).rstrip("/")
+EMAIL_VERIFY_TOKEN_SECONDS = env_int("EMAIL_VERIFY_TOKEN_SECONDS", 3 * 24 * 3600)
+PASSWORD_RESET_TOKEN_SECONDS = env_int("PASSWORD_RESET_TOKEN_SECONDS", 3600)
+if not (60 <= EMAIL_VERIFY_TOKEN_SECONDS <= 30 * 24 * 3600 and 60 <= PASSWORD_RESET_TOKEN_SECONDS <= 24 * 3600):
+    raise ImproperlyConfigured(
+        "EMAIL_VERIFY_TOKEN_SECONDS must be 60 s to 30 days, PASSWORD_RESET_TOKEN_SECONDS 60 s to 1 day."
+    )
+# Two-factor sign-in (TOTP): mandatory for STAFF and ADMIN when on; the sign-in challenge lives
+# MFA_CHALLENGE_SECONDS; authenticator apps show MFA_ISSUER as the account's issuer.
+REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", False)
+MFA_CHALLENGE_SECONDS = env_int("MFA_CHALLENGE_SECONDS", 300)
+MFA_ISSUER = env_str("MFA_ISSUER", APP_NAME)
 # General API throttles (DRF); "off" disables. These fail open when the cache is down.
 API_RATE_LIMIT_ANON = env_rate("API_RATE_LIMIT_ANON", "120/minute")
 API_RATE_LIMIT_USER = env_rate("API_RATE_LIMIT_USER", "1200/minute")
@@ -368,6 +395,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The staff console's pages (config/admin_headers.py): nothing but this host's own files.
+ADMIN_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = COOKIE_SECURE

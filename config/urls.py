@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.console_login import console_login
 from config import health
 from config.api import docs
 
@@ -28,5 +29,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # The seed clients' own contracts, one mount each (docs/clients.md); not in the published schema.
     path("compat/", include("compat.urls")),
+    # The console's sign-in: the admin's own, plus the two-factor step (accounts/console_login.py).
+    path("admin/login/", console_login, name="console-login"),
     path("admin/", admin.site.urls),
 ]

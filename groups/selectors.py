@@ -55,10 +55,12 @@ def group_member(*, group: Group, user_id) -> Membership | None:
 
 
 def invite_list(*, actor: User) -> QuerySet[Invite]:
-    """Invites addressed to `actor` (their account, or their address before they had one) and the
-    invites of groups they own or administer; pending first, then newest."""
+    """Invites addressed to `actor` (their account, or their verified address before they had one)
+    and the invites of groups they own or administer; pending first, then newest."""
     managed = Membership.objects.filter(user=actor, role__in=MANAGER_ROLES).values("group")
-    addressed = Q(invitee=actor) | Q(invitee__isnull=True, email=actor.email)
+    addressed = Q(invitee=actor)
+    if actor.email_verified:  # an invite to an address is theirs once they verified it
+        addressed |= Q(invitee__isnull=True, email=actor.email)
     return (
         Invite.objects.filter(addressed | Q(group__in=managed))
         .select_related("group", "inviter", "invitee")

@@ -65,6 +65,8 @@ class UserOutput(serializers.ModelSerializer):
         fields = [
             "id",
             "email",
+            "email_verified",
+            "pending_email",
             "display_name",
             "role",
             "timezone",
@@ -94,12 +96,104 @@ class TokenOutput(serializers.Serializer):
     user = UserOutput()
 
 
+class MfaChallengeOutput(serializers.Serializer):
+    """A correct password for an account that needs a second factor: no tokens yet."""
+
+    mfa_required = serializers.BooleanField(help_text="Always true: no tokens were issued.")
+    challenge = serializers.CharField(help_text="Send it back with the code, within expires_in seconds.")
+    step = serializers.ChoiceField(
+        choices=["verify", "enrol"],
+        help_text="`verify`: send a code to auth/mfa/verify/. `enrol`: the account must set up an authenticator "
+        "first (auth/mfa/totp/ then auth/mfa/totp/confirm/, each with the challenge).",
+    )
+    methods = serializers.ListField(child=serializers.CharField(), help_text="What the code may be.")
+    expires_in = serializers.IntegerField(help_text="Seconds the challenge stays valid.")
+
+
+class MfaVerifyInput(serializers.Serializer):
+    challenge = serializers.CharField(max_length=1000)
+    code = serializers.CharField(
+        max_length=40, help_text="The authenticator's current six digits, or one of the recovery codes."
+    )
+
+
+class MfaTotpStartInput(serializers.Serializer):
+    challenge = serializers.CharField(
+        max_length=1000,
+        required=False,
+        help_text="Only for an account signing in with an `enrol` challenge; otherwise be signed in.",
+    )
+
+
+class MfaTotpSetupOutput(serializers.Serializer):
+    secret = serializers.CharField(help_text="Base32 secret, for typing into an authenticator app.")
+    otpauth_uri = serializers.CharField(help_text="The same as an otpauth:// URI; show it as a QR code.")
+
+
+class MfaTotpConfirmInput(serializers.Serializer):
+    code = serializers.CharField(max_length=10, help_text="The authenticator's current six digits.")
+    challenge = serializers.CharField(
+        max_length=1000, required=False, help_text="Only when the set-up was started with an `enrol` challenge."
+    )
+
+
+class MfaTotpConfirmOutput(serializers.Serializer):
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Ten one-time codes, shown this once; each can replace a code."
+    )
+    tokens = TokenOutput(
+        required=False, allow_null=True, help_text="Present when the set-up completed an `enrol` sign-in."
+    )
+
+
+class MfaCodeInput(serializers.Serializer):
+    code = serializers.CharField(max_length=40, help_text="The authenticator's current code or a recovery code.")
+
+
+class MfaStatusOutput(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    required = serializers.BooleanField(help_text="The account's role requires it (REQUIRE_2FA_FOR_STAFF).")
+    confirmed_at = AwareDateTimeField(allow_null=True)
+    recovery_codes_left = serializers.IntegerField()
+
+
+class PasswordResetInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    token = serializers.CharField(max_length=1000)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class VerifyEmailInput(serializers.Serializer):
+    token = serializers.CharField(max_length=1000)
+
+
+class VerifyEmailOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    email_verified = serializers.BooleanField()
+
+
+class DetailOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class VerificationSentOutput(serializers.Serializer):
+    email = serializers.EmailField(help_text="Where the link was sent.")
+
+
 class MeUpdateInput(serializers.Serializer):
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, validators=[validate_country])
     subdivision = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    email = serializers.EmailField(max_length=254, required=False)
+    email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        help_text="A new address becomes pending_email and takes effect once the link e-mailed to it is used; "
+        "the current address withdraws a pending change.",
+    )
     new_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
     password = serializers.CharField(
         max_length=128, required=False, trim_whitespace=False, help_text="Alias of new_password."

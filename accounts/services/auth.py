@@ -20,6 +20,23 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import User, UserSettings
+from accounts.services.mfa import (
+    ENROL,
+    VERIFY,
+    Challenge,
+    CodeRefused,
+    TotpSetup,
+    mfa_challenge_issue,
+    mfa_challenge_user,
+    mfa_check_code,
+    mfa_code_failed,
+    mfa_enrolment_missing,
+    mfa_sign_in_step,
+    mfa_totp_confirm,
+    mfa_totp_start,
+    recovery_codes_left,
+)
+from accounts.services.verification import email_verification_queue
 from accounts.tokens import TokenPair, issue_token_pair, verified_claims
 from accounts.validators import check_location
 from audit.models import Action
@@ -66,22 +83,99 @@ def user_register(
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
     UserSettings.objects.create(user=user)
     audit_record(actor=user, action=Action.USER_REGISTER, target=user)
+    email_verification_queue(user=user, address=user.email)
     return user, issue_token_pair(user, client=client)
 
 
 def auth_login(*, email: str, password: str, client: str | None = None) -> tuple[User, TokenPair]:
     """Check credentials and issue a token pair. A failure is audited (outside any transaction,
     so the record stays) and answered with one message whether the email exists or not.
-    `client`: see access_token_issue."""
+    `client`: see access_token_issue.
+
+    An account that signs in with a second factor (or must set one up first) is refused here
+    with 401 `mfa_required`: only the canonical login (`auth_sign_in`) hands out the challenge
+    that completes it. The seed-client adapters call this one."""
+    user = _credentials_user(email, password)
+    step = mfa_sign_in_step(user)
+    if step is not None:
+        audit_record(actor=None, action=Action.AUTH_LOGIN_FAILED, actor_email=user.email, changes={"mfa": step})
+        raise AuthenticationRequired(
+            "This account signs in with a second factor: use POST /api/v1/auth/login/.", code="mfa_required"
+        )
+    return user, _session_open(user, client=client)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a correct password: a token pair, or (when a second factor is due) a
+    challenge to complete at `auth_mfa_verify` / `auth_mfa_enrol_confirm`."""
+
+    user: User
+    pair: TokenPair | None = None
+    challenge: Challenge | None = None
+
+
+def auth_sign_in(*, email: str, password: str, client: str | None = None) -> SignIn:
+    """The canonical login: check credentials (as `auth_login`); an account with two-factor
+    sign-in on gets a VERIFY challenge, a STAFF or ADMIN account that REQUIRE_2FA_FOR_STAFF
+    obliges to set one up gets an ENROL challenge, anyone else a token pair. Audited either way
+    (`auth.mfa_challenge` or `auth.login`)."""
+    user = _credentials_user(email, password)
+    step = mfa_sign_in_step(user)
+    if step is not None:
+        with transaction.atomic():
+            return SignIn(user=user, challenge=mfa_challenge_issue(user=user, step=step))
+    return SignIn(user=user, pair=_session_open(user, client=client))
+
+
+def auth_mfa_verify(*, challenge: str, code: str, client: str | None = None) -> tuple[User, TokenPair]:
+    """Complete a VERIFY challenge with the authenticator's current code or an unused recovery
+    code: the token pair, audited as `auth.login` with the method used. 401 `challenge_invalid`
+    or `invalid_code` (audited as `auth.mfa_failed`)."""
+    user = mfa_challenge_user(token=challenge, step=VERIFY)
+    with transaction.atomic():
+        method = mfa_check_code(user=user, code=code)
+        if method is not None:
+            changes: dict[str, Any] = {"mfa": method}
+            if method == "recovery_code":
+                changes["recovery_codes_left"] = recovery_codes_left(user)
+            return user, _session_open(user, client=client, changes=changes)
+    mfa_code_failed(user=user, via="sign-in")
+    raise CodeRefused("That code is neither current nor an unused recovery code.", fields={"code": ["Not valid."]})
+
+
+def auth_mfa_enrol_start(*, challenge: str) -> TotpSetup:
+    """Set-up of an authenticator by an account that the role obliges to have one and that has
+    only a password so far (an ENROL challenge stands in for being signed in)."""
+    return mfa_totp_start(actor=mfa_challenge_user(token=challenge, step=ENROL))
+
+
+def auth_mfa_enrol_confirm(
+    *, challenge: str, code: str, client: str | None = None
+) -> tuple[User, list[str], TokenPair]:
+    """Confirm that set-up with the first code: two-factor sign-in is on, and the account is
+    signed in (recovery codes and a token pair)."""
+    user = mfa_challenge_user(token=challenge, step=ENROL)
+    codes = mfa_totp_confirm(actor=user, code=code)
+    return user, codes, _session_open(user, client=client, changes={"mfa": "totp"})
+
+
+def _credentials_user(email: str, password: str) -> User:
+    """The active account with this email and password. A failure is audited (outside any
+    transaction, so the record stays) and answered with one message whether the email exists."""
     email = User.objects.normalize_email(email)
     user = authenticate(email=email, password=password)
     if user is None:
         audit_record(actor=None, action=Action.AUTH_LOGIN_FAILED, actor_email=email[:254])
         raise AuthenticationRequired("Email or password is incorrect.", code="invalid_credentials")
+    return user
+
+
+def _session_open(user: User, *, client: str | None, changes: dict[str, Any] | None = None) -> TokenPair:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=dj_timezone.now())
-        audit_record(actor=user, action=Action.AUTH_LOGIN, target=user)
-        return user, issue_token_pair(user, client=client)
+        audit_record(actor=user, action=Action.AUTH_LOGIN, target=user, changes=changes)
+        return issue_token_pair(user, client=client)
 
 
 @dataclass(frozen=True)
@@ -233,4 +327,10 @@ def _token_user(claims: dict[str, Any]) -> User:
         raise AuthenticationRequired("User not found or inactive.", code="user_inactive")
     if claims.get("ver") != user.token_version:
         raise AuthenticationRequired("Token has been revoked.", code="token_revoked")
+    if mfa_enrolment_missing(user):
+        # REQUIRE_2FA_FOR_STAFF came on (or the account became STAFF) after this token was issued.
+        raise AuthenticationRequired(
+            "Two-factor sign-in is required for this account: sign in again to set it up.",
+            code="mfa_enrolment_required",
+        )
     return user

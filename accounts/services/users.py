@@ -11,12 +11,14 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Role, User, UserSettings
 from accounts.services.auth import revoke_user_tokens
+from accounts.services.verification import email_verification_queue
 from accounts.tokens import TokenPair, issue_token_pair
 from accounts.validators import check_location
 from audit.models import Action
 from audit.services import audit_record
 from config.changes import check_changes
 from config.errors import Conflict, PermissionDenied, ValidationFailed
+from outbox.services import outbox_enqueue
 
 PROFILE_FIELDS = ("display_name", "timezone", "country", "subdivision")
 # What a user changes on their own account; email and password need the current password.
@@ -31,6 +33,10 @@ def user_update_profile(
 ) -> tuple[User, TokenPair | None]:
     """Apply a user's own profile change: `changes` holds any of PROFILE_UPDATABLE. Email and
     password changes need `current_password`.
+
+    A new email address does not replace the current one yet: it is kept as `pending_email` and
+    a verification link is sent to it (accounts.services.verification); the change takes effect
+    when that link is used. Asking for the current address again withdraws a pending change.
 
     A password change ends every other session (tokens revoked) and returns a fresh pair for
     the caller; otherwise the pair is None."""
@@ -60,8 +66,19 @@ def user_update_profile(
 
     if email is not None and email != user.email:
         _check_email_free(email, user)
-        audit_record(actor=user, action=Action.USER_EMAIL_CHANGE, target=user, changes={"email": [user.email, email]})
-        user.email = email
+        audit_record(
+            actor=user, action=Action.USER_EMAIL_CHANGE_REQUEST, target=user, changes={"email": [user.email, email]}
+        )
+        user.pending_email = email
+        email_verification_queue(user=user, address=email)
+    elif email is not None and user.pending_email:
+        audit_record(
+            actor=user,
+            action=Action.USER_EMAIL_CHANGE_REQUEST,
+            target=user,
+            changes={"pending_email": [user.pending_email, ""]},
+        )
+        user.pending_email = ""
 
     if new_password:
         _check_password(new_password, user, field="new_password")
@@ -146,12 +163,14 @@ def user_update_by_admin(*, actor: User, user: User, changes: Mapping[str, Any])
     if is_active is not None and is_active != user.is_active:
         diff["is_active"] = [user.is_active, is_active]
         user.is_active = is_active
+    old_email = user.email
     if changes.get("email") is not None:
         email = User.objects.normalize_email(changes["email"])
         if email != user.email:
             _check_email_free(email, user)
             diff["email"] = [user.email, email]
-            user.email = email
+            # An address an ADMIN types in is not verified: a link goes to it, the old one is told.
+            user.email, user.email_verified, user.pending_email = email, False, ""
     for field in PROFILE_FIELDS:
         if field in changes and changes[field] != getattr(user, field):
             _check_field(field, changes[field])
@@ -170,6 +189,9 @@ def user_update_by_admin(*, actor: User, user: User, changes: Mapping[str, Any])
         audit_record(actor=actor, action=Action.USER_ADMIN_UPDATE, target=user, changes=other)
     if diff.get("is_active") == [True, False]:
         revoke_user_tokens(user)
+    if "email" in diff:
+        email_verification_queue(user=user, address=user.email)
+        outbox_enqueue("accounts.tasks.send_email_changed_notice_task", old_email, user.email)
     return user
 
 

@@ -14,6 +14,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Faker("name")
     role = Role.USER
     timezone = "UTC"
+    # An established account: its owner verified the address (tests of verification say False).
+    email_verified = True
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import Role, User
 from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
+from accounts.tests.mail import verify_address
 from audit.models import AuditEvent
 from config.testing import matrix_people
 
@@ -144,15 +145,19 @@ def test_user_detail_with_a_malformed_id_is_404(client_for, admin_user):
     assert client_for(admin_user).get("/api/v1/users/not-a-uuid/").status_code == 404
 
 
-def test_me_email_change_needs_current_password(client_for, user):
+def test_me_email_change_needs_current_password(client_for, user, django_capture_on_commit_callbacks):
     client = client_for(user)
     missing = client.patch("/api/v1/auth/me/", {"email": "new@example.com"})
     assert missing.status_code == 400
     assert "current_password" in missing.json()["error"]["fields"]
     wrong = client.patch("/api/v1/auth/me/", {"email": "new@example.com", "current_password": "nope"})
     assert wrong.status_code == 400
-    ok = client.patch("/api/v1/auth/me/", {"email": "New@Example.com", "current_password": PASSWORD})
-    assert ok.json()["user"]["email"] == "new@example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.patch("/api/v1/auth/me/", {"email": "New@Example.com", "current_password": PASSWORD})
+    # The new address takes effect once the link sent to it is used.
+    assert ok.json()["user"]["pending_email"] == "new@example.com"
+    verify_address("new@example.com")
+    assert client.get("/api/v1/auth/me/").json()["email"] == "new@example.com"
     assert AuditEvent.objects.filter(action="user.email_change", actor=user).exists()
 
 

@@ -14,12 +14,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyotp
 import pytest
 from django.db import models
 from django.utils import timezone
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import Role
+from accounts.models import Role, TotpDevice
+from accounts.services.mfa import mfa_challenge_issue
+from accounts.services.recovery import password_reset_token
+from accounts.services.verification import verification_token
 from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
 from accounts.tokens import issue_token_pair
 from audit.models import Action, AuditEvent
@@ -90,14 +95,97 @@ def admin_sets_a_manager():
     )
 
 
-def user_changes_their_email():
+def user_asks_to_change_their_email():
     user = UserFactory()
     old = user.email
     return Case(
         lambda: bearer_client(user).patch(
             "/api/v1/auth/me/", {"email": "renamed@example.com", "current_password": PASSWORD}
         ),
+        Expected(user, Action.USER_EMAIL_CHANGE_REQUEST, user, {"email": [old, "renamed@example.com"]}),
+    )
+
+
+def user_verifies_their_new_email():
+    user = UserFactory(pending_email="renamed@example.com")
+    old = user.email
+    token = verification_token(user=user, address="renamed@example.com")
+    return Case(
+        lambda: APIClient().post("/api/v1/auth/verify-email/", {"token": token}),
         Expected(user, Action.USER_EMAIL_CHANGE, user, {"email": [old, "renamed@example.com"]}),
+    )
+
+
+def user_verifies_their_address():
+    user = UserFactory(email_verified=False)
+    token = verification_token(user=user, address=user.email)
+    return Case(
+        lambda: APIClient().post("/api/v1/auth/verify-email/", {"token": token}),
+        Expected(user, Action.USER_EMAIL_VERIFY, user, {"email": user.email}),
+    )
+
+
+def user_resets_their_password():
+    user = UserFactory()
+    issue_token_pair(user)  # a session, ended by the reset
+    token = password_reset_token(user=user)
+    return Case(
+        lambda: APIClient().post(
+            "/api/v1/auth/password-reset/confirm/", {"token": token, "new_password": "Another-Horse-43"}
+        ),
+        Expected(user, Action.USER_PASSWORD_RESET, user, {"refresh_tokens_revoked": 1}),
+    )
+
+
+def _with_authenticator(user, *, at_step: int = 0) -> pyotp.TOTP:
+    device = TotpDevice.objects.create(
+        user=user, secret=pyotp.random_base32(), confirmed_at=timezone.now(), last_used_step=at_step
+    )
+    return pyotp.TOTP(device.secret)
+
+
+def user_with_two_factor_gets_a_challenge():
+    user = UserFactory()
+    _with_authenticator(user)
+    return Case(
+        lambda: APIClient().post("/api/v1/auth/login/", {"email": user.email, "password": PASSWORD}),
+        Expected(user, Action.AUTH_MFA_CHALLENGE, user, {"step": "verify"}),
+    )
+
+
+def user_completes_sign_in_with_a_code():
+    user = UserFactory()
+    totp = _with_authenticator(user)
+    challenge = mfa_challenge_issue(user=user, step="verify").token
+    return Case(
+        lambda: APIClient().post("/api/v1/auth/mfa/verify/", {"challenge": challenge, "code": totp.now()}),
+        Expected(user, Action.AUTH_LOGIN, user, {"mfa": "totp"}),
+    )
+
+
+def user_starts_two_factor_setup():
+    user = UserFactory()
+    return Case(
+        lambda: bearer_client(user).post("/api/v1/auth/mfa/totp/"), Expected(user, Action.AUTH_MFA_SETUP, user, {})
+    )
+
+
+def user_turns_on_two_factor():
+    user = UserFactory()
+    device = TotpDevice.objects.create(user=user, secret=pyotp.random_base32())
+    code = pyotp.TOTP(device.secret).now()
+    return Case(
+        lambda: bearer_client(user).post("/api/v1/auth/mfa/totp/confirm/", {"code": code}),
+        Expected(user, Action.AUTH_MFA_ENABLE, user, {"replaced": False}),
+    )
+
+
+def user_turns_off_two_factor():
+    user = UserFactory()
+    code = _with_authenticator(user).now()
+    return Case(
+        lambda: bearer_client(user).delete("/api/v1/auth/mfa/totp/", {"code": code}, format="json"),
+        Expected(user, Action.AUTH_MFA_DISABLE, user, {"with": "totp"}),
     )
 
 
@@ -418,9 +506,17 @@ AUDITED = [
     admin_changes_a_role,
     admin_deactivates_a_user,
     admin_sets_a_manager,
-    user_changes_their_email,
+    user_asks_to_change_their_email,
+    user_verifies_their_new_email,
+    user_verifies_their_address,
+    user_resets_their_password,
     user_changes_their_password,
     user_signs_in,
+    user_with_two_factor_gets_a_challenge,
+    user_completes_sign_in_with_a_code,
+    user_starts_two_factor_setup,
+    user_turns_on_two_factor,
+    user_turns_off_two_factor,
     user_signs_out,
     user_ends_every_session,
     group_admin_changes_settings,

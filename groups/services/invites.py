@@ -29,10 +29,11 @@ from groups.services.rules import (
 
 def is_addressed_to(invite: Invite, user: User) -> bool:
     """An invite is for `user` when it names their account, or names their address and no
-    account (it was sent before they registered)."""
+    account (it was sent before they registered or verified it) and they have verified that
+    address: an address anyone can type into a profile proves nothing."""
     if invite.invitee_id is not None:
         return invite.invitee_id == user.pk
-    return invite.email == user.email
+    return user.email_verified and invite.email == user.email
 
 
 def _invitee(user_id: UUID | None, email: str | None) -> tuple[User | None, str]:
@@ -46,7 +47,9 @@ def _invitee(user_id: UUID | None, email: str | None) -> tuple[User | None, str]
             raise ValidationFailed("user: No active account with this id.", fields={"user": ["No active account."]})
         return user, user.email
     address = User.objects.normalize_email(email)
-    return User.objects.filter(email=address).first(), address
+    # Bound to the account only when its owner verified the address; otherwise the invite waits
+    # for whoever verifies it (is_addressed_to).
+    return User.objects.filter(email=address, email_verified=True).first(), address
 
 
 @transaction.atomic
@@ -58,8 +61,8 @@ def invite_create(
     email: str | None = None,
     now: datetime | None = None,
 ) -> Invite:
-    """Invite an account (`user_id`) or an address (`email`; bound to the account that has it,
-    if any). Owners and admins of an active group only. 409 `already_member`, or
+    """Invite an account (`user_id`) or an address (`email`; bound to the account that has it
+    and has verified it, if any). Owners and admins of an active group only. 409 `already_member`, or
     `invite_pending` while an earlier invite for the same person is still open (an open invite
     past its expiry is expired first). The invitee, if they have an account, is told."""
     now = now or timezone.now()

@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import AdminFactory, UserFactory
+from accounts.tests.mail import verify_account
 from audit.models import AuditEvent
 from groups.models import Group
 from groups.services.groups import group_archive
@@ -46,6 +47,7 @@ def test_a_focus_group_from_creation_to_archive(client_for, api_client, clock, i
     carol = ok(
         api_client.post(f"{API}/auth/register/", {"email": "carol@example.com", "password": "a-Long-pass-91"}), 201
     )
+    verify_account(User.objects.get(email="carol@example.com"))  # an invite to an address needs it verified
     as_carol = client_for(User.objects.get(email="carol@example.com"))
     mine = ok(as_carol.get(f"{API}/invites/"))["results"]
     assert [i["id"] for i in mine] == [to_carol["id"]]

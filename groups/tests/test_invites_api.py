@@ -5,8 +5,11 @@ from datetime import timedelta
 import pytest
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.mail import verify_account, verify_address
+from config.errors import PermissionDenied
 from groups.models import Invite, InviteStatus, Membership, MembershipRole
+from groups.services.invites import invite_accept
 from groups.tests.factories import GroupFactory, InviteFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,12 +65,16 @@ def test_one_pending_invite_per_person_and_none_for_members(client_for, clock):
     assert sorted(Invite.objects.values_list("status", flat=True)) == ["expired", "pending"]
 
 
-def test_an_address_invited_before_it_had_an_account_finds_the_invite(client_for, api_client, inbox):
+def test_an_address_invited_before_it_had_an_account_finds_the_invite(
+    client_for, api_client, inbox, django_capture_on_commit_callbacks
+):
     group = GroupFactory()
     invite = client_for(group.owner).post(invite_url(group), {"email": "newcomer@example.com"}).json()
-    registered = api_client.post(
-        "/api/v1/auth/register/", {"email": "Newcomer@example.com", "password": "a-Long-pass-91"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        registered = api_client.post(
+            "/api/v1/auth/register/", {"email": "Newcomer@example.com", "password": "a-Long-pass-91"}
+        )
+    verify_address("newcomer@example.com")  # an invite to an address is for whoever verified it
     newcomer = User.objects.get(email="newcomer@example.com")
     assert registered.status_code == 201
     client = client_for(newcomer)
@@ -153,3 +160,57 @@ def test_invite_list_follows_the_page_size(client_for, user):
     large = client.get(f"{INVITES}?page_size=20")
     assert len(small.json()["results"]) == 2
     assert len(large.json()["results"]) == 12
+
+
+# --- invites to an address are claimed by a verified address only ------------------------------
+
+
+def test_changing_ones_address_to_the_invited_one_does_not_claim_the_invite(client_for):
+    group = GroupFactory()
+    invite = client_for(group.owner).post(invite_url(group), {"email": "victim@example.com"}).json()
+    mallory = UserFactory()
+    as_mallory = client_for(mallory)
+
+    changed = as_mallory.patch("/api/v1/auth/me/", {"email": "victim@example.com", "current_password": PASSWORD})
+
+    assert changed.status_code == 200 and changed.json()["user"]["email"] == mallory.email
+    assert as_mallory.get(INVITES).json()["results"] == []
+    assert as_mallory.post(f"{INVITES}{invite['id']}/accept/").status_code == 404
+    assert Invite.objects.get(uuid=invite["id"]).status == InviteStatus.PENDING
+    assert not Membership.objects.filter(group=group, user=mallory).exists()
+
+
+def test_an_unverified_account_with_the_invited_address_cannot_claim_it(client_for, api_client):
+    group = GroupFactory()
+    invite = client_for(group.owner).post(invite_url(group), {"email": "victim@example.com"}).json()
+    api_client.post("/api/v1/auth/register/", {"email": "victim@example.com", "password": "a-Long-pass-91"})
+    squatter = User.objects.get(email="victim@example.com")
+    client = client_for(squatter)
+
+    assert client.get(INVITES).json()["results"] == []
+    assert client.post(f"{INVITES}{invite['id']}/accept/").status_code == 404
+    assert client.post(f"{INVITES}{invite['id']}/decline/").status_code == 404
+    assert Invite.objects.get(uuid=invite["id"]).status == InviteStatus.PENDING
+
+
+def test_an_invite_to_an_unverified_accounts_address_waits_for_its_verification(client_for, inbox):
+    group = GroupFactory()
+    person = UserFactory(email="pat@example.com", email_verified=False)
+
+    body = client_for(group.owner).post(invite_url(group), {"email": "pat@example.com"}).json()
+
+    assert body["invitee"] is None  # not bound to an account that has not proved the address
+    assert inbox(person) == []
+    assert client_for(person).get(INVITES).json()["results"] == []
+    verify_account(person)
+    person.refresh_from_db()
+    accepted = client_for(person).post(f"{INVITES}{body['id']}/accept/")
+    assert (accepted.status_code, accepted.json()["invitee"]) == (200, str(person.uuid))
+
+
+def test_the_service_refuses_an_unverified_claim_too():
+    invite = InviteFactory(invitee=None, email="someone@example.com")
+    claimant = UserFactory(email="someone@example.com", email_verified=False)
+
+    with pytest.raises(PermissionDenied):
+        invite_accept(actor=claimant, invite=invite)
