@@ -604,6 +604,8 @@ REPORT_SHARE_DEFAULT_DAYS = env_int("REPORT_SHARE_DEFAULT_DAYS", 7)
 REPORT_SHARE_MAX_DAYS = env_int("REPORT_SHARE_MAX_DAYS", 90)
 if not 1 <= REPORT_SHARE_DEFAULT_DAYS <= REPORT_SHARE_MAX_DAYS:
     raise ImproperlyConfigured("REPORT_SHARE_DEFAULT_DAYS must be 1 to REPORT_SHARE_MAX_DAYS.")
+# Seconds the staff console's start page keeps each person's charts and month of violations.
+CONSOLE_CHARTS_SECONDS = env_int("CONSOLE_CHARTS_SECONDS", 300)
 
 # --- Appointments (scheduling) --------------------------------------------------------------
 
