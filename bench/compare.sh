@@ -73,7 +73,7 @@ uvicorn_args=(--workers "$WORKERS" --loop uvloop --http httptools --no-access-lo
   --bind "127.0.0.1:${PORT[django_floor]}" --error-logfile "$BENCH_RESULTS/django_floor.log" & pids+=($!)
 if [ -n "${BENCH_BEFORE:-}" ]; then  # an older checkout of the project, served the same way
   "$PWD/.venv/bin/gunicorn" config.wsgi --chdir "$BENCH_BEFORE" "${gunicorn_args[@]}" --bind "127.0.0.1:${PORT[before]}" \
-    --error-logfile "$BENCH_RESULTS/before.log" & pids+=($!)
+    --error-logfile "$BENCH_RESULTS/before.log" --pid "$BENCH_RESULTS/before.pid" & pids+=($!)
 fi
 
 week="/api/v1/time-entries/?from=2025-03-03T00:00:00Z&to=2025-03-10T00:00:00Z&page_size=50"
@@ -134,6 +134,9 @@ for round in $(seq "$ROUNDS"); do
 done
 
 rss="$(ps -o rss= --ppid "$(cat "$BENCH_RESULTS/ours.pid")" | awk '{m = ($1 > m ? $1 : m)} END {printf "%.0f", m / 1024}')"
+if [ -n "${BENCH_BEFORE:-}" ]; then  # the older checkout's largest worker, for comparison
+  rss="$rss (before: $(ps -o rss= --ppid "$(cat "$BENCH_RESULTS/before.pid")" | awk '{m = ($1 > m ? $1 : m)} END {printf "%.0f", m / 1024}') MB)"
+fi
 echo "== medians over $ROUNDS rounds (req/s, p50 ms, p99 ms, non-2xx) at $CONNECTIONS connections"
 $PY - "$OUT" "$rss" "$CONNECTIONS" <<'EOF'
 import statistics
