@@ -117,12 +117,16 @@ def challenge_claims(token: str) -> dict[str, Any] | None:
 
 def mfa_challenge_user(*, token: str, step: str) -> User:
     """The active account a challenge was issued to, for `step`. 401 `challenge_invalid` for a
-    forged, expired or outdated challenge, or one issued for the other step."""
+    forged, expired or outdated challenge, one issued for the other step, or an ENROL challenge
+    of an account that has an authenticator by now."""
     claims = challenge_claims(token)
     if claims is None or claims["s"] != step:
         raise ChallengeInvalid("This sign-in has expired or is not valid. Sign in again.")
     user = User.objects.filter(uuid=claims["u"], is_active=True).first()
     if user is None or user.token_version != claims["v"]:
+        raise ChallengeInvalid("This sign-in has expired or is not valid. Sign in again.")
+    if step == ENROL and not mfa_enrolment_missing(user):
+        # Set up meanwhile (or no longer required): an enrol challenge must not replace it.
         raise ChallengeInvalid("This sign-in has expired or is not valid. Sign in again.")
     return user
 

@@ -109,7 +109,8 @@ def user_create_by_admin(
     manager: User | None = None,
 ) -> User:
     """An account made by an ADMIN (the staff console), with default settings. `password`
-    None makes an account that cannot sign in with a password. Audited as `user.create`."""
+    None makes an account that cannot sign in with a password (a password reset sets one).
+    Audited as `user.create`; a verification link goes to the address."""
     _require_admin(actor)
     email = User.objects.normalize_email(email)
     candidate = User(email=email, display_name=display_name)
@@ -125,6 +126,7 @@ def user_create_by_admin(
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
     UserSettings.objects.get_or_create(user=user)
     audit_record(actor=actor, action=Action.USER_CREATE, target=user, changes={"role": user.role})
+    email_verification_queue(user=user, address=user.email)  # the person proves the address is theirs
     return user
 
 

@@ -274,6 +274,18 @@ def test_required_staff_set_up_an_authenticator_before_they_are_signed_in(requir
     assert login(staff).json()["step"] == "verify"
 
 
+def test_an_enrol_challenge_cannot_replace_an_authenticator_set_up_since(required):
+    staff = StaffFactory()
+    challenge = login(staff).json()["challenge"]
+    secret = APIClient().post(TOTP, {"challenge": challenge}).json()["secret"]
+    assert APIClient().post(CONFIRM, {"challenge": challenge, "code": code_at(secret)}).status_code == 200
+
+    again = APIClient().post(TOTP, {"challenge": challenge})
+
+    assert (again.status_code, again.json()["error"]["code"]) == (401, "challenge_invalid")
+    assert TotpDevice.objects.filter(user=staff).count() == 1
+
+
 def test_required_applies_to_admins_not_to_users(required):
     assert login(AdminFactory()).json()["step"] == "enrol"
     assert "access_token" in login(UserFactory()).json()
