@@ -253,3 +253,33 @@ def test_auth_me_answers_what_its_serializer_answers():
     person = UserFactory(manager=StaffFactory(), display_name="Zoë", timezone="Europe/Berlin")
     response = warm_client(person).get("/api/v1/auth/me/")
     assert response.content == JSONRenderer().render(UserOutput(person).data)
+
+
+def test_a_throttle_that_is_off_costs_no_cache_call(user, monkeypatch):
+    """With API_RATE_LIMIT_USER/ANON off, a listing asks the cache once: for the user's row (and
+    the token denylist, in the same call)."""
+    from django.core.cache import caches
+
+    from config.api.throttling import AnonThrottle, UserThrottle
+
+    client = warm_client(user)
+    for throttle in (AnonThrottle, UserThrottle):
+        monkeypatch.setattr(throttle, "THROTTLE_RATES", {"anon": None, "user": None})
+    backend, calls, depth = caches["default"], [], []
+
+    def recording(name, method):
+        def call(*args, **kwargs):
+            if not depth:  # get_many of the local-memory cache calls get itself
+                calls.append(name)
+            depth.append(name)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                depth.pop()
+
+        return call
+
+    for name in ("get", "get_many", "set", "add", "incr", "set_many"):
+        monkeypatch.setattr(backend, name, recording(name, getattr(backend, name)))
+    assert client.get(LIST, WEEK).status_code == 200
+    assert calls == ["get_many"]
