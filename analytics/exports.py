@@ -1,12 +1,17 @@
 """Reports as files: CSV streamed row by row, XLSX written in constant memory.
 
 A table is a header, an iterator of rows and the columns that hold hours. The detailed table
-reads the entries through a server-side cursor (`iterator(chunk_size=EXPORT_CHUNK_ROWS)`) and
-never holds more than one chunk; its last row is the total, summed while the rows go by, so it
-is the summary's total (the same per-entry seconds, rounded in SQL the same way). Times are ISO
-8601 in the report's zone; durations are given in hours with two decimals and in seconds.
+reads the entries through a server-side cursor (`iterator(chunk_size=EXPORT_CHUNK_ROWS)`) inside
+one transaction and never holds more than one chunk; its last row is the total, summed while the
+rows go by, so it is the summary's total (the same per-entry seconds, rounded in SQL the same
+way). Times are ISO 8601 in the report's zone; durations are given in hours with two decimals
+(halves rounded up) and in seconds.
 
-Text a person typed (activity, notes, names) can start with `=`, `+`, `-` or `@`, which a
+On PostgreSQL the database writes each CSV line of the detailed export itself (times in the
+report's zone, quoting, formula guard) and Python only joins the lines, which keeps the stream
+close to COPY's speed; SQLite's rows go through the csv module. Both write the same bytes.
+
+Text a person typed (names, activity, notes) can start with `=`, `+`, `-` or `@`, which a
 spreadsheet would run as a formula: in CSV such a cell gets a leading `'` (OWASP's advice); in
 XLSX every text is written as a string, never a formula.
 """
@@ -16,13 +21,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
 import xlsxwriter
 from django.conf import settings
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Case, CharField, F, Func, Value, When
+from django.db.models.functions import Cast
 
 from analytics.selectors.scope import ReportQuery, report_entries
 from analytics.selectors.sql import entry_seconds, rounded_seconds
@@ -44,6 +52,8 @@ DETAILED_HEADER = [
     "hours",
     "seconds",
 ]
+# Columns of DETAILED_HEADER a person typed, which a spreadsheet could take for a formula.
+TEXT_FIELDS = (4, 5, 6, 7, 8, 9, 10)
 SUMMARY_HEADER = [
     "group",
     "group_key",
@@ -56,6 +66,16 @@ SUMMARY_HEADER = [
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FLUSH_ROWS = 1000
+# PostgreSQL: one text field as the csv module writes it, with the formula guard. Most values
+# need neither and end in the last ELSE after two cheap tests. Quoting (QUOTE_MINIMAL: a field
+# holding a double quote, a comma, CR or LF is quoted and its double quotes doubled) depends on
+# the value alone, since the guard adds no such character.
+SQL_FORMULA = "left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r')"
+SQL_GUARDED = "CASE WHEN " + SQL_FORMULA + " THEN '''' || {0} ELSE {0} END"
+SQL_CSV_FIELD = (
+    "CASE WHEN {0} ~ '[\",\\r\\n]' THEN '\"' || replace(" + SQL_GUARDED + ", '\"', '\"\"') || '\"'"
+    " WHEN " + SQL_FORMULA + " THEN '''' || {0} ELSE {0} END"
+)
 
 
 @dataclass
@@ -66,87 +86,239 @@ class Table:
     hours_columns: frozenset[int] = field(default_factory=frozenset)
     text_columns: frozenset[int] = field(default_factory=frozenset)
     row_count: int = 0  # data rows, counted as they are read (the total row is not one)
+    # CSV already written, header and total included (PostgreSQL writes the detailed lines).
+    csv_lines: Iterator[bytes] | None = None
+
+
+def _hundredths(seconds: int) -> int:
+    """Hours to two decimals, halves rounded up, in integers: the same on every path."""
+    return (seconds * 100 + 1800) // 3600
 
 
 def _hours(seconds: int) -> float:
-    return round(seconds / 3600, 2)
+    return _hundredths(seconds) / 100
+
+
+def _hours_text(seconds: int) -> str:
+    hundredths = _hundredths(seconds)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
 def _local(moment: datetime | None, zone) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds") if moment else ""
 
 
+class LocalTimestamp(Func):
+    """PostgreSQL: an instant as ISO 8601 text, to the second, in the session's time zone with
+    its offset (`2025-10-26T02:30:00+01:00`); the export sets zone and date style for its own
+    transaction. The text cast writes a whole-hour offset as `+01` (22 characters): padding to 25
+    with `:00` completes it, and leaves `+05:30` alone. (The cast costs a fraction of `to_char`,
+    which would double the export's time in the database.)"""
+
+    template = "rpad(replace(date_trunc('second', %(expressions)s)::text, ' ', 'T'), 25, ':00')"
+    output_field = CharField()
+
+
+class LocalDay(Func):
+    """PostgreSQL: the calendar day of an instant in the session's time zone, as text."""
+
+    template = "(%(expressions)s)::date::text"
+    output_field = CharField()
+
+
+class OrBlank(Func):
+    """The text, or an empty string for NULL (a literal, so CsvLine may repeat it)."""
+
+    template = "COALESCE(%(expressions)s, '')"
+    output_field = CharField()
+
+
+class PersonName(Func):
+    """The display name, or the e-mail address's local part when it is blank (as User.name)."""
+
+    output_field = CharField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        (name, name_params), (email, email_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"COALESCE(NULLIF({name}, ''), split_part({email}, '@', 1))", [*name_params, *email_params]
+
+
+class CsvLine(Func):
+    """PostgreSQL: the first twelve fields of a detailed export row as one line of CSV, byte for
+    byte what the csv module writes for them (the text fields guarded and quoted)."""
+
+    output_field = CharField()
+    arity = 12
+
+    def as_sql(self, compiler, connection, **extra):
+        parts, all_params = [], []
+        for index, expression in enumerate(self.get_source_expressions()):
+            sql, params = compiler.compile(expression)
+            if index in TEXT_FIELDS:
+                # The field's SQL appears several times below: it must carry no parameters.
+                if params:
+                    raise ValueError("a text field of CsvLine must be an expression without parameters")
+                sql = SQL_CSV_FIELD.format(sql)
+            parts.append(f"({sql})")
+            all_params.extend(params)
+        return " || ',' || ".join(parts), all_params
+
+
+TEXT_COLUMNS = {
+    "row_user_name": F("user__display_name"),
+    "row_email": F("user__email"),
+    "row_project_code": F("project__code"),
+    "row_project_name": F("project__name"),
+    "row_task": F("task__name"),
+    "row_activity": F("activity"),
+    "row_notes": F("notes"),
+    "row_billable": F("billable"),
+}
+
+
+@contextmanager
+def _session_zone(name: str | None) -> Iterator[None]:
+    """Inside an atomic block: the session's time zone (and the ISO date style) for the block,
+    put back when it ends normally. When it ends with an error, rolling the block back undoes
+    the change as well. SET LOCAL alone would last to the end of an outer transaction, and
+    Django reads timestamps assuming the session's own zone. `None`: nothing to change."""
+    if name is None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone'), current_setting('DateStyle')")
+        zone, style = cursor.fetchone()
+        cursor.execute("SELECT set_config('TimeZone', %s, true), set_config('DateStyle', 'ISO', true)", [name])
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('TimeZone', %s, true), set_config('DateStyle', %s, true)", [zone, style])
+
+
 def detailed_table(query: ReportQuery) -> Table:
-    """Every entry of the report, oldest first, then a total row."""
+    """Every entry of the report, oldest first, then a total row: fields, for XLSX (and for CSV
+    outside PostgreSQL).
+
+    The rows come through a server-side cursor inside one transaction (outside one, PostgreSQL
+    would build the whole result before the first row: a cursor held past its transaction is
+    materialised). On PostgreSQL the database writes the times as text in the report's zone
+    (set for that transaction only); elsewhere Python does."""
     seconds = rounded_seconds(entry_seconds(query.now), query.rounding)
+    in_database = connection.vendor == "postgresql"
+    if in_database:
+        times = {
+            "row_id": Cast("uuid", CharField()),
+            "row_day": LocalDay("start"),
+            "row_start": LocalTimestamp("start"),
+            "row_end": LocalTimestamp("end"),
+        }
+    else:
+        times = {"row_id": F("uuid"), "row_day": F("start"), "row_start": F("start"), "row_end": F("end")}
     entries = (
         report_entries(query)
-        .annotate(row_seconds=seconds, row_user_name=F("user__display_name"))
+        .annotate(**times, **TEXT_COLUMNS, row_seconds=seconds)
         .order_by("start", "pk")
-        .values_list(
-            "uuid",
-            "start",
-            "end",
-            "row_user_name",
-            "user__email",
-            "project__code",
-            "project__name",
-            "task__name",
-            "activity",
-            "notes",
-            "billable",
-            "row_seconds",
-        )
+        .values_list(*times, *TEXT_COLUMNS, "row_seconds")
     )
     table = Table(
         title="Entries",
         header=DETAILED_HEADER,
         rows=iter(()),
         hours_columns=frozenset({12}),
-        text_columns=frozenset({4, 7, 8, 9, 10}),
+        text_columns=frozenset(TEXT_FIELDS),
     )
 
     def rows() -> Iterator[list[Any]]:
+        total = count = 0
         zone = query.zone
-        total = 0
-        count = 0
-        for (
-            uuid,
-            start,
-            end,
-            name,
-            email,
-            code,
-            project,
-            task,
-            activity,
-            notes,
-            billable,
-            row_seconds,
-        ) in entries.iterator(chunk_size=settings.EXPORT_CHUNK_ROWS):
-            local_start = start.astimezone(zone)
-            total += row_seconds
-            count += 1
-            yield [
-                str(uuid),
-                local_start.date().isoformat(),
-                local_start.isoformat(timespec="seconds"),
-                _local(end, zone),
-                name or email.split("@", 1)[0],
+        with transaction.atomic(), _session_zone(zone.key if in_database else None):
+            for (
+                uuid,
+                day,
+                start,
+                end,
+                name,
                 email,
-                code or "",
-                project or "",
-                task or "",
+                code,
+                project,
+                task,
                 activity,
                 notes,
-                "true" if billable else "false",
-                _hours(row_seconds),
+                billable,
                 row_seconds,
-            ]
+            ) in entries.iterator(chunk_size=settings.EXPORT_CHUNK_ROWS):
+                if not in_database:
+                    uuid, start = str(uuid), start.astimezone(zone)
+                    day, start, end = start.date().isoformat(), start.isoformat(timespec="seconds"), _local(end, zone)
+                total += row_seconds
+                count += 1
+                yield [
+                    uuid,
+                    day,
+                    start,
+                    end or "",
+                    name or email.split("@", 1)[0],
+                    email,
+                    code or "",
+                    project or "",
+                    task or "",
+                    activity,
+                    notes,
+                    "true" if billable else "false",
+                    _hours(row_seconds),
+                    row_seconds,
+                ]
         table.row_count = count
         yield ["Total", "", "", "", "", "", "", "", "", "", "", "", _hours(total), total]
 
     table.rows = rows()
+    return table
+
+
+def detailed_csv_table(query: ReportQuery) -> Table:
+    """The detailed export for CSV: on PostgreSQL, lines the database writes (see the module's
+    docstring), through the same kind of cursor; elsewhere `detailed_table`."""
+    if connection.vendor != "postgresql":
+        return detailed_table(query)
+    seconds = rounded_seconds(entry_seconds(query.now), query.rounding)
+    line = CsvLine(
+        Cast("uuid", CharField()),
+        LocalDay("start"),
+        LocalTimestamp("start"),
+        OrBlank(LocalTimestamp("end")),
+        PersonName("user__display_name", "user__email"),
+        F("user__email"),
+        OrBlank("project__code"),
+        OrBlank("project__name"),
+        OrBlank("task__name"),
+        F("activity"),
+        F("notes"),
+        Case(When(billable=True, then=Value("true")), default=Value("false")),
+    )
+    lines = (
+        report_entries(query)
+        .annotate(row_line=line, row_seconds=seconds)
+        .order_by("start", "pk")
+        .values_list("row_line", "row_seconds")
+    )
+    table = Table(title="Entries", header=DETAILED_HEADER, rows=iter(()))
+
+    def chunks() -> Iterator[bytes]:
+        yield (",".join(DETAILED_HEADER) + "\r\n").encode()
+        total = count = 0
+        batch: list[str] = []
+        with transaction.atomic(), _session_zone(query.zone.key):
+            for text, seconds in lines.iterator(chunk_size=settings.EXPORT_CHUNK_ROWS):
+                total += seconds
+                batch.append(f"{text},{_hours_text(seconds)},{seconds}\r\n")
+                if len(batch) == CSV_FLUSH_ROWS:
+                    count += CSV_FLUSH_ROWS
+                    yield "".join(batch).encode()
+                    batch = []
+        table.row_count = count + len(batch)
+        yield ("".join(batch) + f"Total,,,,,,,,,,,,{_hours_text(total)},{total}\r\n").encode()
+
+    table.csv_lines = chunks()
     return table
 
 
@@ -199,6 +371,9 @@ def _safe(text: str) -> str:
 def csv_chunks(table: Table) -> Iterator[bytes]:
     """The table as UTF-8 CSV, in chunks of CSV_FLUSH_ROWS rows (the header comes first, before
     any row is read)."""
+    if table.csv_lines is not None:
+        yield from table.csv_lines
+        return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.header)
@@ -206,7 +381,7 @@ def csv_chunks(table: Table) -> Iterator[bytes]:
     hours, texts = sorted(table.hours_columns), sorted(table.text_columns)
     for index, row in enumerate(table.rows, start=1):
         for column in hours:
-            row[column] = f"{row[column]:.2f}"
+            row[column] = f"{row[column]:.2f}"  # a whole number of hundredths (_hours)
         for column in texts:
             if row[column][:1] in FORMULA_STARTS:
                 row[column] = _safe(row[column])

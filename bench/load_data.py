@@ -79,7 +79,7 @@ def load_users(count: int) -> list[int]:
         connection.cursor() as cursor,
         cursor.copy(
             "COPY accounts_user (uuid, email, display_name, role, is_staff, is_superuser, is_active, timezone,"
-            " country, subdivision, token_version, date_joined, password) FROM STDIN"
+            " country, subdivision, token_version, date_joined, password, email_verified, pending_email) FROM STDIN"
         ) as copy,
     ):
         for n in range(count):
@@ -98,6 +98,8 @@ def load_users(count: int) -> list[int]:
                     0,
                     now,
                     password,
+                    True,
+                    "",
                 )
             )
     progress("users  ", count, count, started)

@@ -56,3 +56,5 @@ run session_start_stop session_start_stop.lua "$BENCH_THREADS"
 run slots_month slots_month.lua "$CONNECTIONS"
 export BENCH_PATH=/healthz; run reference_healthz reference.lua "$CONNECTIONS"
 export BENCH_PATH=/api/v1/auth/me/; run reference_me reference.lua "$CONNECTIONS"
+# Reports and exports, in this process against the same data (see bench/README.md).
+$PY bench/reports.py --out "$BENCH_RESULTS"

@@ -170,7 +170,9 @@ class ExportView(ApiView):
         if data["kind"] == ExportKind.DETAILED and detailed_rows_exceed(query, settings.EXPORT_SYNC_MAX_ROWS):
             job = export_job_create(actor=request.user, format=data["format"], kind=data["kind"], params=data)
             return job_accepted(request, job)
-        table = export_table(actor=request.user, kind=data["kind"], params=data, now=query.now)
+        table = export_table(
+            actor=request.user, kind=data["kind"], file_format=data["format"], params=data, now=query.now
+        )
         return file_response(table, data["format"], export_filename(data, query))
 
 

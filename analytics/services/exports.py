@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from analytics.exports import Table, csv_write, detailed_table, summary_table, xlsx_write
+from analytics.exports import Table, csv_write, detailed_csv_table, detailed_table, summary_table, xlsx_write
 from analytics.models import ExportFormat, ExportJob, ExportKind, ExportStatus
 from analytics.selectors.scope import params_from_json, params_to_json, report_query
 from analytics.selectors.summary import summary_report
@@ -38,13 +38,16 @@ CONTENT_TYPES = {
 ACTIVE = (ExportStatus.QUEUED, ExportStatus.RUNNING)
 
 
-def export_table(*, actor: User, kind: str, params: Mapping[str, Any], now: datetime | None = None) -> Table:
-    """The table an export of `kind` writes, for the validated report parameters `params`, as
-    `actor` sees it. Raises NotFound for a user in `users` outside the actor's scope."""
+def export_table(
+    *, actor: User, kind: str, file_format: str, params: Mapping[str, Any], now: datetime | None = None
+) -> Table:
+    """The table an export of `kind` writes as `file_format`, for the validated report
+    parameters `params`, as `actor` sees it. Raises NotFound for a user in `users` outside the
+    actor's scope."""
     query = report_query(actor=actor, params=params, now=now)
     if kind == ExportKind.SUMMARY:
         return summary_table(summary_report(query=query, group=params["group"], sub_group=params.get("sub_group")))
-    return detailed_table(query)
+    return detailed_csv_table(query) if file_format == ExportFormat.CSV else detailed_table(query)
 
 
 @transaction.atomic
@@ -85,7 +88,9 @@ def export_job_run(*, job_id: int, now: datetime | None = None) -> ExportJob | N
     try:
         if not job.owner.is_active:
             raise Conflict("The account that asked for this export is closed.", code="account_inactive")
-        table = export_table(actor=job.owner, kind=job.kind, params=params_from_json(job.params), now=started)
+        table = export_table(
+            actor=job.owner, kind=job.kind, file_format=job.format, params=params_from_json(job.params), now=started
+        )
         with tempfile.TemporaryFile() as handle:
             (xlsx_write if job.format == ExportFormat.XLSX else csv_write)(table, handle)
             size = handle.tell()

@@ -7,6 +7,7 @@ import io
 import time
 import urllib.request
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -14,12 +15,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from analytics.models import ExportJob, ExportStatus
 from analytics.services.exports import export_jobs_expire
 from analytics.tests.conftest import utc
 from analytics.tests.factories import ExportJobFactory
 from media.services import media_sweep
-from tracking.tests.factories import TimeEntryFactory
+from tracking.models import TimeEntry
+from tracking.tests.factories import ProjectFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +109,93 @@ def test_cells_that_would_run_as_formulas_stay_text(client_for, user):
     )
     cell = sheet.active.cell(row=2, column=10)
     assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Asia/Kolkata", "UTC"])
+def test_the_csv_is_what_the_csv_module_writes_for_awkward_values(client_for, zone):
+    """On PostgreSQL the database writes the lines; they must be the csv module's, byte for
+    byte: quotes, commas, line breaks, formula starts, half-hour offsets, fractions of a second,
+    a running timer, no project, no display name."""
+    person = UserFactory(display_name="", email="+plus@example.com", timezone=zone)
+    project = ProjectFactory(code="Q1", name='Say "hi", then go')
+    base = (timezone.now() - timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+    awkward = [
+        ("Line one\nline two", "=SUM(A1)", project),
+        ("-minus", 'a "quoted" word', None),
+        ("@at, comma", "", project),
+        ("plain", "tab\tinside", None),
+    ]
+    for index, (activity, notes, proj) in enumerate(awkward):
+        start = base + timedelta(hours=index, microseconds=123456 * index)
+        TimeEntryFactory(
+            user=person,
+            activity=activity,
+            notes=notes,
+            project=proj,
+            start=start,
+            end=start + timedelta(minutes=25, seconds=index),
+        )
+    running_start = timezone.now() - timedelta(minutes=3)
+    TimeEntryFactory(user=person, activity="now", start=running_start, end=None)
+    window = {"from": (base - timedelta(days=1)).isoformat(), "to": (timezone.now() + timedelta(days=1)).isoformat()}
+    body = b"".join(client_for(person).get(EXPORT, {**window, "format": "csv"}).streaming_content).decode()
+    local = ZoneInfo(zone)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "id",
+            "date",
+            "start",
+            "end",
+            "user",
+            "email",
+            "project_code",
+            "project",
+            "task",
+            "activity",
+            "notes",
+            "billable",
+            "hours",
+            "seconds",
+        ]
+    )
+    total = 0
+    for entry in TimeEntry.objects.filter(user=person).order_by("start", "pk").select_related("project"):
+        start = entry.start.astimezone(local)
+        end = (entry.end or timezone.now()) - entry.start
+        seconds = int(end.total_seconds())
+        if entry.end is None:  # the running timer's length is the export's own "now"
+            seconds = int(body.splitlines()[-2].rsplit(",", 1)[1])
+        total += seconds
+        hundredths = (seconds * 100 + 1800) // 3600
+
+        def guard(text):
+            return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+        writer.writerow(
+            [
+                str(entry.uuid),
+                start.date().isoformat(),
+                start.isoformat(timespec="seconds"),
+                entry.end.astimezone(local).isoformat(timespec="seconds") if entry.end else "",
+                guard("+plus"),
+                guard(person.email),
+                entry.project.code if entry.project else "",
+                guard(entry.project.name) if entry.project else "",
+                "",
+                guard(entry.activity),
+                guard(entry.notes),
+                "false",
+                f"{hundredths // 100}.{hundredths % 100:02d}",
+                seconds,
+            ]
+        )
+    hundredths = (total * 100 + 1800) // 3600
+    writer.writerow(["Total"] + [""] * 11 + [f"{hundredths // 100}.{hundredths % 100:02d}", total])
+    assert body == expected.getvalue()
+    # The export's time zone stayed inside it: this transaction reads times as before.
+    assert TimeEntry.objects.filter(user=person).order_by("start").first().start == base
 
 
 def test_exporting_someone_outside_your_scope_is_a_404(client_for, user, other_user):
