@@ -28,6 +28,7 @@ from analytics.selectors.summary import summary_report
 from config.errors import ApplicationError, Conflict
 from media.services import object_delete_after_commit
 from media.storage import media_storage, storage_errors, validate_key
+from outbox.services import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ def export_job_create(
 ) -> ExportJob:
     """Queue a background export of the report `params` describe (validated parameters). Locks
     the actor's row, so the limit of EXPORT_MAX_PENDING queued or running jobs holds under
-    concurrent requests (a 409 `export_busy` beyond it). The task is sent after commit."""
+    concurrent requests (a 409 `export_busy` beyond it). The task goes through the outbox: it
+    is sent after the commit, or later by the outbox's drain if the broker is down."""
     list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
     pending = ExportJob.objects.filter(owner=actor, status__in=ACTIVE).count()
     if pending >= settings.EXPORT_MAX_PENDING:
@@ -68,9 +70,7 @@ def export_job_create(
     job.created_at = now or timezone.now()
     job.key = validate_key(f"exports/{actor.uuid}/{job.uuid}.{format}")
     job.save(force_insert=True)
-    from analytics.tasks import export_run_task
-
-    transaction.on_commit(lambda: export_run_task.delay(job.pk))
+    outbox_enqueue("analytics.tasks.export_run_task", job.pk)
     return job
 
 

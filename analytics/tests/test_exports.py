@@ -329,3 +329,17 @@ def test_a_background_export_finishes_through_a_real_worker_and_downloads_from_s
         rows = read_xlsx(download.read())
     assert len(rows) == 5 and rows[-1][-1] == 3 * 90 * 60
     assert s3_media.keys() == [f"exports/{user.uuid}/{job['id']}.xlsx"]
+
+
+def test_the_expiry_job_is_a_command_too(user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ExportJobFactory(
+        owner=user, created_at=timezone.now() - timedelta(days=2), expires_at=timezone.now() - timedelta(hours=1)
+    )
+    out = StringIO()
+    call_command("expire_exports", stdout=out)
+    assert "Removed 1 expired export files; failed 0 stalled jobs." in out.getvalue()
+    assert ExportJob.objects.get().status == ExportStatus.EXPIRED
