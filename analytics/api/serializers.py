@@ -16,7 +16,7 @@ from analytics.models import ExportFormat, ExportKind, ExportStatus
 from analytics.selectors.exports import export_download
 from analytics.selectors.sql import DOWN, NEAREST, UP
 from analytics.selectors.summary import DIMENSIONS
-from config.api.fields import EARLIEST, LATEST, AwareDateTimeField
+from config.api.fields import AwareDateTimeField
 from config.api.queries import check_window, window_query
 
 MAX_REPORT_DAYS = 366
@@ -25,18 +25,6 @@ ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 # --- Fields ---------------------------------------------------------------------------------
-
-
-class ReportDateTimeField(AwareDateTimeField):
-    """An aware datetime between 1970 and 2999, so day and week arithmetic can never overflow."""
-
-    default_error_messages = {"range": "Must be between 1970-01-01 and 2999-12-31."}
-
-    def to_internal_value(self, value):
-        result = super().to_internal_value(value)
-        if not EARLIEST <= result < LATEST:
-            self.fail("range")
-        return result
 
 
 @extend_schema_field({"type": "string", "example": "3fa85f64-5717-4562-b3fc-2c963f66afa6,1b9d6bcd-bbfd-4b2d-9b5d"})
@@ -139,7 +127,7 @@ def _window_validate(self, attrs):
 def report_query_input(name: str, **extra: serializers.Field) -> type[serializers.Serializer]:
     """A query serializer with the report window (`from`/`to`, at most MAX_REPORT_DAYS days),
     the filters and `extra`."""
-    built = window_query(name, max_days=MAX_REPORT_DAYS, field_class=ReportDateTimeField, **filter_fields(), **extra)
+    built = window_query(name, max_days=MAX_REPORT_DAYS, **filter_fields(), **extra)
     built.validate = _window_validate
     return built
 
@@ -291,7 +279,6 @@ class WeeklyOutput(serializers.Serializer):
 TeamComplianceQueryInput = window_query(
     "TeamComplianceQueryInput",
     max_days=MAX_REPORT_DAYS,
-    field_class=ReportDateTimeField,
     users=UUIDListField(required=False, help_text="Public ids of users, comma-separated (each one you may see)."),
 )
 
@@ -448,7 +435,7 @@ ReportShareCreateInput = report_query_input(
     group=_group_field(required=False, default="project", help_text="First level. Default: project."),
     sub_group=_group_field(required=False, help_text="Second level inside each group."),
     title=serializers.CharField(required=False, allow_blank=True, max_length=200, default=""),
-    expires_at=ReportDateTimeField(
+    expires_at=AwareDateTimeField(
         required=False, help_text="When the link stops working. Default: REPORT_SHARE_DEFAULT_DAYS from now."
     ),
 )

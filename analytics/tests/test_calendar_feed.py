@@ -4,6 +4,8 @@ appointments and (on request) time entries, rotation."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -152,3 +154,24 @@ def test_each_person_sees_only_their_own_events(client_for, api_client, person, 
 def test_the_address_needs_a_signed_in_person(api_client):
     assert api_client.get(FEED).status_code == 401
     assert api_client.post(ROTATE).status_code == 401
+
+
+def test_the_feed_costs_the_same_queries_for_few_or_many_events(client_for, api_client, person):
+    url = client_for(person).get(FEED).json()["url"]
+    today = timezone.localdate()
+    counts = []
+    for made in (2, 20):
+        have = LeaveRequestFactory._meta.model.objects.filter(user=person).count()
+        for index in range(have, made):
+            day = today + timedelta(days=2 + index)
+            LeaveRequestFactory(user=person, start_date=day, end_date=day, status="approved")
+            HolidayFactory(date=day, name=f"Day {index}")
+            start = timezone.now() + timedelta(days=2 + index)
+            AppointmentFactory(customer=person, start_utc=start, end_utc=start + timedelta(hours=1))
+            TimeEntryFactory(user=person, start=start - timedelta(days=30), end=start - timedelta(days=30, minutes=-10))
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert api_client.get(url, {"entries": "true"}).status_code == 200
+        counts.append(len(queries))
+    # The feed (1), leave, company holidays, appointments, entries (4).
+    assert counts == [5, 5]

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -343,3 +345,22 @@ def test_the_expiry_job_is_a_command_too(user):
     call_command("expire_exports", stdout=out)
     assert "Removed 1 expired export files; failed 0 stalled jobs." in out.getvalue()
     assert ExportJob.objects.get().status == ExportStatus.EXPIRED
+
+
+@pytest.mark.parametrize(("file_format", "kind"), [("csv", "detailed"), ("xlsx", "detailed"), ("csv", "summary")])
+def test_an_export_costs_the_same_queries_for_2_or_20_entries(client_for, user, file_format, kind):
+    client = client_for(user)
+    b"".join(client.get(EXPORT, {**OCTOBER, "format": file_format, "kind": kind}).streaming_content)  # warm cache
+    counts = []
+    for made in (2, 20):
+        have = TimeEntry.objects.filter(user=user).count()
+        for index in range(have, made):
+            start = utc(2025, 10, 21, 0) + timedelta(minutes=30 * index)
+            TimeEntryFactory(user=user, start=start, end=start + timedelta(minutes=20))
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(EXPORT, {**OCTOBER, "format": file_format, "kind": kind})
+            body = b"".join(response.streaming_content)
+        assert body
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
