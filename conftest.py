@@ -68,6 +68,16 @@ def _celery_runs_tasks_inline():
     app.conf.task_eager_propagates = True
 
 
+@pytest.fixture(autouse=True)
+def _celery_join_flag_clear():
+    """An eager apply_async marks the whole process "inside a task" (so EagerResult.get() refuses)
+    and puts the old mark back afterwards; calls racing in threads can put back each other's mark
+    and leave it set for every later test. Each test starts with it clear."""
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 @pytest.fixture
 def celery_worker_thread(transactional_db):
     """A real Celery worker (solo pool, in a thread of this process) consuming from REDIS_URL."""
