@@ -133,9 +133,9 @@ for round in $(seq "$ROUNDS"); do
     "$(BENCH_SESSION_SKIP=$(((round - 1) * 30)) BENCH_THREADS=$SESSION_CONNECTIONS wrk_run ours session_start_stop.lua "$SESSION_CONNECTIONS" "$SECONDS_EACH")"
 done
 
-rss="$(ps -o rss= --ppid "$(cat "$BENCH_RESULTS/ours.pid")" | awk '{m = ($1 > m ? $1 : m)} END {printf "%.0f", m / 1024}')"
+rss="$(ps -o rss= --ppid "$(cat "$BENCH_RESULTS/ours.pid")" | awk '{m = ($1 > m ? $1 : m)} END {printf "%.0f MB", m / 1024}')"
 if [ -n "${BENCH_BEFORE:-}" ]; then  # the older checkout's largest worker, for comparison
-  rss="$rss (before: $(ps -o rss= --ppid "$(cat "$BENCH_RESULTS/before.pid")" | awk '{m = ($1 > m ? $1 : m)} END {printf "%.0f", m / 1024}') MB)"
+  rss="$rss (before: $(ps -o rss= --ppid "$(cat "$BENCH_RESULTS/before.pid")" | awk '{m = ($1 > m ? $1 : m)} END {printf "%.0f MB", m / 1024}'))"
 fi
 echo "== medians over $ROUNDS rounds (req/s, p50 ms, p99 ms, non-2xx) at $CONNECTIONS connections"
 $PY - "$OUT" "$rss" "$CONNECTIONS" <<'EOF'
@@ -172,5 +172,5 @@ for scenario, base, goal in (
 ):
     ratio = median(("ours", scenario), "rps") / median(("ours", base), "rps")
     print(f"{scenario}/{base:<19} {ratio:5.2f}   (goal >= {goal})")
-print(f"largest worker RSS of ours after all scenarios: {sys.argv[2]} MB (goal < 100)")
+print(f"largest worker RSS of ours after all scenarios: {sys.argv[2]} (goal < 100 MB)")
 EOF
