@@ -51,6 +51,18 @@ class ServiceSaveMixin:
             return False
         return True
 
+    def create_through(self, request, obj, call: Callable[[], Any]) -> bool:
+        """Add with `call()`, a service that returns the new row, and point the admin's unsaved
+        `obj` at that row (the admin redirects to it and logs the addition). Whether it saved."""
+
+        def create() -> None:
+            created = call()
+            obj.pk = created.pk
+            if hasattr(created, "uuid"):
+                obj.uuid = created.uuid
+
+        return self.save_through(request, create)
+
     def update_through(self, request, obj, changes: Mapping[str, Any], call: Callable[[Mapping], object]) -> None:
         """Save a change form's `changes` (when there are any) with `call(changes)`, a service that
         reloads the row under its lock, then reload `obj` for the page the admin shows next."""

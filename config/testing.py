@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from threading import Barrier
 from typing import TypeVar
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 T = TypeVar("T")
@@ -28,6 +30,28 @@ def race(calls: Sequence[Callable[[], T]]) -> list[T]:
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
+
+
+class Clock:
+    """The time services see (`django.utils.timezone.now`), moved by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def set(self, *args) -> datetime:
+        self.now = datetime(*args, tzinfo=UTC)
+        return self.now
+
+    def advance(self, **kwargs) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+def freeze_clock(monkeypatch, now: datetime) -> Clock:
+    """Make `timezone.now()` answer `now` until the test moves the returned clock."""
+    clock = Clock(now)
+    monkeypatch.setattr(timezone, "now", lambda: clock.now)
+    return clock
 
 
 def bearer_client(user) -> APIClient:

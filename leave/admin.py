@@ -50,12 +50,6 @@ class NotSavedMixin:
         return super().response_add(request, obj, post_url_continue)
 
 
-def _copy_pk(target, created) -> None:
-    target.pk = created.pk
-    if hasattr(created, "uuid"):
-        target.uuid = created.uuid
-
-
 # --- Requests: the approval console ---------------------------------------------------------
 
 
@@ -286,7 +280,7 @@ class LeaveTypeAdmin(NotSavedMixin, ServiceSaveMixin, admin.ModelAdmin):
             )
             return
         data = {name: form.cleaned_data[name] for name in policy.LEAVE_TYPE_FIELDS}
-        self.save_through(request, lambda: _copy_pk(obj, policy.leave_type_create(actor=request.user, **data)))
+        self.create_through(request, obj, lambda: policy.leave_type_create(actor=request.user, **data))
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: requests and ledger rows refer to it
@@ -309,7 +303,7 @@ class HolidayAdmin(NotSavedMixin, ServiceDeleteMixin, admin.ModelAdmin):
             )
             return
         data = {name: form.cleaned_data[name] for name in policy.HOLIDAY_FIELDS}
-        self.save_through(request, lambda: _copy_pk(obj, policy.holiday_create(actor=request.user, **data)))
+        self.create_through(request, obj, lambda: policy.holiday_create(actor=request.user, **data))
 
     def delete_through(self, request, obj) -> None:
         policy.holiday_delete(actor=request.user, holiday=obj)
@@ -333,11 +327,10 @@ class WorkPatternAdmin(NotSavedMixin, ServiceSaveMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         hours = {day: form.cleaned_data.get(day, getattr(obj, day)) for day in WEEKDAYS}
         user, valid_from = obj.user, obj.valid_from
-        self.save_through(
+        self.create_through(
             request,
-            lambda: _copy_pk(
-                obj, policy.work_pattern_set(actor=request.user, user=user, hours=hours, valid_from=valid_from)
-            ),
+            obj,
+            lambda: policy.work_pattern_set(actor=request.user, user=user, hours=hours, valid_from=valid_from),
         )
 
     def has_delete_permission(self, request, obj=None):
@@ -397,18 +390,16 @@ class LeaveLedgerEntryAdmin(NotSavedMixin, ServiceSaveMixin, ReadOnlyMixin, admi
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        self.save_through(
+        self.create_through(
             request,
-            lambda: _copy_pk(
-                obj,
-                policy.leave_allocation_create(
-                    actor=request.user,
-                    user=data["user"],
-                    leave_type=data["leave_type"],
-                    year=data["year"],
-                    days=Decimal(data["days"]),
-                    kind=data["kind"],
-                    note=data.get("note", ""),
-                ),
+            obj,
+            lambda: policy.leave_allocation_create(
+                actor=request.user,
+                user=data["user"],
+                leave_type=data["leave_type"],
+                year=data["year"],
+                days=Decimal(data["days"]),
+                kind=data["kind"],
+                note=data.get("note", ""),
             ),
         )

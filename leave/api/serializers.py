@@ -13,6 +13,7 @@ from config.api.fields import AwareDateTimeField
 from config.api.queries import check_window
 from leave.models import Accrual, EndHalf, LeaveLedgerEntry, LeaveRequest, LeaveType, LedgerKind, StartHalf
 from leave.models import Holiday as CompanyHoliday
+from leave.services.policy import LEAVE_TYPE_FIELDS
 
 COLOR = r"^#[0-9A-Fa-f]{6}$"
 CODE = r"^[A-Za-z][A-Za-z0-9_]{0,31}$"
@@ -161,22 +162,7 @@ class LeaveTypeOutput(serializers.ModelSerializer):
 
     class Meta:
         model = LeaveType
-        fields = [
-            "id",
-            "code",
-            "name",
-            "color",
-            "paid",
-            "requires_approval",
-            "deducts_balance",
-            "half_day_allowed",
-            "annual_days",
-            "accrual",
-            "carry_over_max_days",
-            "carry_over_expires_month",
-            "negative_limit_days",
-            "active",
-        ]
+        fields = ["id", *LEAVE_TYPE_FIELDS]
         read_only_fields = fields
 
 

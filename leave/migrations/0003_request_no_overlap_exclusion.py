@@ -10,6 +10,8 @@ default, has no exclusion constraints: there the service's check inside its IMME
 
 from django.db import migrations
 
+from config.db import postgresql_only
+
 CREATE = """
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 ALTER TABLE leave_leaverequest ADD CONSTRAINT leave_request_no_overlap
@@ -25,17 +27,7 @@ ALTER TABLE leave_leaverequest ADD CONSTRAINT leave_request_no_overlap
 DROP = "ALTER TABLE leave_leaverequest DROP CONSTRAINT IF EXISTS leave_request_no_overlap;"
 
 
-def add_constraint(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_constraint(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("leave", "0002_default_leave_types")]
 
-    operations = [migrations.RunPython(add_constraint, drop_constraint)]
+    operations = [postgresql_only(CREATE, DROP)]

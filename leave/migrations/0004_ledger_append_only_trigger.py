@@ -6,33 +6,17 @@ cascade ever needs to touch the table."""
 
 from django.db import migrations
 
-CREATE = """
-CREATE OR REPLACE FUNCTION leave_ledger_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'leave ledger entries are append-only' USING ERRCODE = 'restrict_violation';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER leave_ledger_append_only BEFORE UPDATE OR DELETE ON leave_leaveledgerentry
-    FOR EACH ROW EXECUTE FUNCTION leave_ledger_append_only();
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS leave_ledger_append_only ON leave_leaveledgerentry;
-DROP FUNCTION IF EXISTS leave_ledger_append_only();
-"""
-
-
-def create_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+from config.db import append_only_trigger
 
 
 class Migration(migrations.Migration):
     dependencies = [("leave", "0003_request_no_overlap_exclusion")]
 
-    operations = [migrations.RunPython(create_trigger, drop_trigger)]
+    operations = [
+        append_only_trigger(
+            table="leave_leaveledgerentry",
+            name="leave_ledger_append_only",
+            message="leave ledger entries are append-only",
+            errcode="restrict_violation",
+        )
+    ]

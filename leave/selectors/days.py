@@ -9,7 +9,7 @@ calendar dates in the user's own time zone: nothing here converts between zones.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -147,10 +147,9 @@ def work_pattern_on(*, user: User, on: date) -> WorkPattern:
     return pattern or default_pattern(user)
 
 
-def hours_on(*, user: User, end: date) -> Callable[[date], Decimal]:
-    """A function giving `user`'s pattern hours on any date up to `end` (one query)."""
-    patterns = list(WorkPattern.objects.filter(user=user, valid_from__lte=end).order_by("valid_from"))
-    default = default_week_hours()
+def pattern_hours(patterns: Sequence[WorkPattern], default: Sequence[Decimal]) -> Callable[[date], Decimal]:
+    """A function giving the hours on a date of one user's `patterns` (ordered by `valid_from`):
+    the last pattern valid that day, `default` (a week of hours) before the first."""
 
     def hours(day: date) -> Decimal:
         week = default
@@ -161,6 +160,12 @@ def hours_on(*, user: User, end: date) -> Callable[[date], Decimal]:
         return week[day.weekday()]
 
     return hours
+
+
+def hours_on(*, user: User, end: date) -> Callable[[date], Decimal]:
+    """A function giving `user`'s pattern hours on any date up to `end` (one query)."""
+    patterns = list(WorkPattern.objects.filter(user=user, valid_from__lte=end).order_by("valid_from"))
+    return pattern_hours(patterns, default_week_hours())
 
 
 # --- The cost of a range --------------------------------------------------------------------

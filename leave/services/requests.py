@@ -8,7 +8,7 @@ leave.selectors.days.leave_cost, on submit and again on approval.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -282,19 +282,34 @@ def _approve_pending(
         note,
     )
     request.days, request.days_by_year, request.updated_at = cost.days, cost.by_year_json(), now
-    for year, days in sorted(cost.by_year.items()):
-        if days:
-            ledger_append(
-                user=request.user,
-                leave_type=request.leave_type,
-                year=year,
-                days=-days,
-                kind=LedgerKind.TAKEN,
-                request=request,
-                actor=approver,
-                now=now,
-            )
+    taken = [(year, days) for year, days in cost.by_year.items() if days]
+    _ledger_rows(request, taken, kind=LedgerKind.TAKEN, actor=approver, now=now)
     return warnings
+
+
+def _ledger_rows(
+    request: LeaveRequest,
+    days_by_year: Iterable[tuple[int, Decimal]],
+    *,
+    kind: str,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+) -> None:
+    """A row of `kind` for `request` per year, in year order, each minus that year's days: what an
+    approval takes, or (from the taken rows) what a cancellation gives back."""
+    for year, days in sorted(days_by_year):
+        ledger_append(
+            user=request.user,
+            leave_type=request.leave_type,
+            year=year,
+            days=-days,
+            kind=kind,
+            request=request,
+            actor=actor,
+            note=note,
+            now=now,
+        )
 
 
 @transaction.atomic
@@ -481,18 +496,7 @@ def leave_request_cancel(
     request.status, request.updated_at = RequestStatus.CANCELLED, now
     if was == RequestStatus.APPROVED:
         taken = LeaveLedgerEntry.objects.filter(request=request, kind=LedgerKind.TAKEN).values_list("year", "days")
-        for year, days in sorted(taken):
-            ledger_append(
-                user=request.user,
-                leave_type=request.leave_type,
-                year=year,
-                days=-days,
-                kind=LedgerKind.REVERSAL,
-                request=request,
-                actor=actor,
-                note=note,
-                now=now,
-            )
+        _ledger_rows(request, taken, kind=LedgerKind.REVERSAL, actor=actor, now=now, note=note)
         notify_cancelled(request, actor=actor)
     audit_change(
         actor=actor,

@@ -7,7 +7,7 @@ from django.contrib.admin import helpers
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
+from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory
 from audit.models import Action, AuditEvent
 from leave.hooks import request_clashes
 from leave.models import LeaveLedgerEntry, RequestStatus
@@ -17,11 +17,6 @@ from leave.tests.factories import LeaveRequestFactory, ledger_row, vacation
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/leave/leaverequest/"
-
-
-@pytest.fixture
-def manager():
-    return StaffFactory()
 
 
 @pytest.fixture

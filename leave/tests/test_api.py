@@ -19,18 +19,6 @@ REQUESTS = "/api/v1/leave/requests/"
 BALANCES = "/api/v1/leave/balances/"
 
 
-@pytest.fixture
-def manager():
-    return StaffFactory()
-
-
-@pytest.fixture
-def employee(manager):
-    user = UserFactory(country="DE", subdivision="BY", manager=manager)
-    ledger_row(user, days=25, year=2027)
-    return user
-
-
 def vacation_balance(client, year=2027, **query):
     body = client.get(BALANCES, {"year": year, **query}).json()
     return next(b for b in body["balances"] if b["type"] == "VACATION")

@@ -20,18 +20,6 @@ from leave.tests.factories import HolidayFactory, LeaveRequestFactory, ledger_ro
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def manager():
-    return StaffFactory()
-
-
-@pytest.fixture
-def employee(manager):
-    user = UserFactory(country="DE", subdivision="BY", manager=manager)
-    ledger_row(user, days=25, year=2027)
-    return user
-
-
 def submit(user, start, end, leave_type=None, **kwargs):
     return svc.leave_request_submit(
         actor=user, leave_type=leave_type or vacation(), start_date=start, end_date=end, **kwargs
