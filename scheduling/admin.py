@@ -55,20 +55,13 @@ class ServiceAdmin(ServiceSaveMixin, admin.ModelAdmin):
                     request, lambda: catalog.service_update(actor=request.user, service=obj, changes=changed)
                 )
         else:
-            self.save_through(
-                request, lambda: _copy_pk(obj, catalog.service_create(actor=request.user, staff=staff, **data))
-            )
+            self.create_through(request, obj, lambda: catalog.service_create(actor=request.user, staff=staff, **data))
 
     def save_related(self, request, form, formsets, change):
         """Who offers the service was saved by the service call."""
 
     def has_delete_permission(self, request, obj=None):
         return False  # appointments point at it: switch `active` off instead
-
-
-def _copy_pk(target, created) -> None:
-    """Point the admin's unsaved instance at the row the service created (the admin redirects there)."""
-    target.pk, target.uuid = created.pk, created.uuid
 
 
 # --- Availability ---------------------------------------------------------------------------

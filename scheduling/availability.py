@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from accounts.models import User
 from config.errors import Conflict
 from leave.models import EndHalf, LeaveRequest, StartHalf
+from leave.selectors.days import days_between
 from scheduling import selectors
 from scheduling.models import Appointment, AvailabilityOverride, AvailabilitySchedule, Service
 
@@ -282,13 +283,6 @@ class StaffCalendar:
         )
 
 
-def _days(first: date, last: date) -> Iterable[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
-
-
 @dataclass(frozen=True)
 class LeaveSpan:
     """Dates off with their halves, as a leave request has them."""
@@ -352,7 +346,7 @@ def availability(
             window=(start, end),
         )
         calendar = calendars[member.pk]
-        for day_date in _days(first, last):
+        for day_date in days_between(first, last):
             day = calendar.day(day_date)
             plan.working.extend(day.working)
             holiday = holidays[member.pk].get(day_date)
@@ -391,7 +385,7 @@ def leave_blocks_of(spans: Sequence[tuple[User, LeaveSpan | LeaveRequest]]) -> l
     return [
         [
             block
-            for day_date in _days(span.start_date, span.end_date)
+            for day_date in days_between(span.start_date, span.end_date)
             for block in leave_blocks(calendars[member.pk].day(day_date), span)
         ]
         for member, span in spans

@@ -22,7 +22,13 @@ from django.db.models import Q, QuerySet
 from accounts.models import Role, User
 from leave.models import Holiday as CompanyHoliday
 from leave.models import LeaveRequest, RequestStatus, WorkPattern
-from leave.selectors.days import HolidayItem, company_holiday_scope, default_week_hours, public_holidays
+from leave.selectors.days import (
+    HolidayItem,
+    company_holiday_scope,
+    default_week_hours,
+    pattern_hours,
+    public_holidays,
+)
 from scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -160,19 +166,7 @@ def work_hours(users: Sequence[User], until: date) -> dict[int, Callable[[date],
     for pattern in rows:
         patterns[pattern.user_id].append(pattern)
     default = default_week_hours()
-
-    def hours_for(own: list[WorkPattern]) -> Callable[[date], Decimal]:
-        def hours(day: date) -> Decimal:
-            week = default
-            for pattern in own:
-                if pattern.valid_from > day:
-                    break
-                week = pattern.hours
-            return week[day.weekday()]
-
-        return hours
-
-    return {user.pk: hours_for(patterns[user.pk]) for user in users}
+    return {user.pk: pattern_hours(patterns[user.pk], default) for user in users}
 
 
 def holidays_by_user(users: Sequence[User], start: date, end: date) -> dict[int, dict[date, HolidayItem]]:

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.validators import validate_timezone
-from config.api.fields import EARLIEST, LATEST, AwareDateTimeField
+from config.api.fields import EARLIEST, LATEST, RANGE_MESSAGE, AwareDateTimeField
 from config.api.queries import check_window
 from scheduling.models import (
     MAX_BUFFER_MINUTES,
@@ -22,21 +22,10 @@ from scheduling.models import (
     AvailabilityOverride,
     Service,
 )
+from scheduling.services.catalog import SERVICE_FIELDS
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
 MAX_SLOT_WINDOW_DAYS = 62
-
-
-class SchedulingDateTimeField(AwareDateTimeField):
-    """An aware datetime between 1970 and 2999 (so day arithmetic around it cannot overflow)."""
-
-    default_error_messages = {"range": "Must be between 1970-01-01 and 2999-12-31."}
-
-    def to_internal_value(self, value):
-        result = super().to_internal_value(value)
-        if not EARLIEST <= result < LATEST:
-            self.fail("range")
-        return result
 
 
 class TimeZoneField(serializers.CharField):
@@ -58,23 +47,7 @@ class ServiceOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Service
-        fields = [
-            "id",
-            "name",
-            "description",
-            "duration_minutes",
-            "buffer_before_minutes",
-            "buffer_after_minutes",
-            "min_notice_minutes",
-            "horizon_days",
-            "slot_step_minutes",
-            "requires_confirmation",
-            "location",
-            "active",
-            "staff",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *SERVICE_FIELDS, "staff", "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
@@ -217,7 +190,7 @@ class SlotsQueryInput(serializers.Serializer):
             if not isinstance(value, datetime):
                 value = datetime.combine(value, time(), tzinfo=zone).astimezone(UTC)
             if not EARLIEST <= value < LATEST:
-                raise serializers.ValidationError({name: ["Must be between 1970-01-01 and 2999-12-31."]})
+                raise serializers.ValidationError({name: [RANGE_MESSAGE]})
             bounds[name] = value
         check_window(bounds["from"], bounds["to"], max_days=MAX_SLOT_WINDOW_DAYS)
         return {**attrs, "zone": zone, "start": bounds["from"], "end": bounds["to"]}
@@ -288,13 +261,13 @@ class AppointmentOutput(serializers.ModelSerializer):
 
 class AppointmentCreateInput(serializers.Serializer):
     service = serializers.UUIDField()
-    start_utc = SchedulingDateTimeField(help_text="A slot start from GET /slots/ (any offset; stored in UTC).")
+    start_utc = AwareDateTimeField(help_text="A slot start from GET /slots/ (any offset; stored in UTC).")
     staff = serializers.UUIDField(required=False, help_text="Without it: the first staff member free then.")
     customer_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class AppointmentUpdateInput(serializers.Serializer):
-    start_utc = SchedulingDateTimeField(required=False, help_text="Reschedule: the same checks as booking.")
+    start_utc = AwareDateTimeField(required=False, help_text="Reschedule: the same checks as booking.")
     staff = serializers.UUIDField(required=False, help_text="Reschedule to another staff member offering it.")
     customer_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     staff_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)

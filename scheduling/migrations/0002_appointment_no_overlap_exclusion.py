@@ -12,6 +12,8 @@ leaves the extension, which other apps use too.
 
 from django.db import migrations
 
+from config.db import postgresql_only
+
 CREATE = """
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 ALTER TABLE scheduling_appointment ADD CONSTRAINT scheduling_appointment_no_overlap
@@ -24,17 +26,7 @@ ALTER TABLE scheduling_appointment ADD CONSTRAINT scheduling_appointment_no_over
 DROP = "ALTER TABLE scheduling_appointment DROP CONSTRAINT IF EXISTS scheduling_appointment_no_overlap;"
 
 
-def add_constraint(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_constraint(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("scheduling", "0001_services_availability_appointments")]
 
-    operations = [migrations.RunPython(add_constraint, drop_constraint)]
+    operations = [postgresql_only(CREATE, DROP)]

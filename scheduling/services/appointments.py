@@ -312,6 +312,20 @@ def _transition(
     return current
 
 
+def _cancel_row(appointment: Appointment, *, actor: User | None, reason: str, now: datetime) -> Appointment:
+    """Cancel an active appointment's row (who, when, why) and raise its iCalendar sequence."""
+    return _transition(
+        appointment,
+        expected=ACTIVE_STATUSES,
+        to=AppointmentStatus.CANCELLED,
+        now=now,
+        cancelled_by=actor,
+        cancel_reason=reason,
+        cancelled_at=now,
+        ics_sequence=F("ics_sequence") + 1,
+    )
+
+
 def _check_staff_side(side: str, what: str) -> None:
     if side == CUSTOMER:
         raise PermissionDenied(f"Only the staff member or an ADMIN can {what}.")
@@ -355,16 +369,7 @@ def appointment_cancel(
     if side == CUSTOMER and appointment.is_active and appointment.start_utc <= now:
         raise Conflict("The appointment has started; the staff member can cancel it.", code="already_started")
     was = appointment.status
-    appointment = _transition(
-        appointment,
-        expected=ACTIVE_STATUSES,
-        to=AppointmentStatus.CANCELLED,
-        now=now,
-        cancelled_by=actor,
-        cancel_reason=reason,
-        cancelled_at=now,
-        ics_sequence=F("ics_sequence") + 1,
-    )
+    appointment = _cancel_row(appointment, actor=actor, reason=reason, now=now)
     for other in (appointment.customer, appointment.staff):
         if other.pk != actor.pk:
             notify.notify_cancelled(appointment, to=other, by=actor, now=now)
@@ -449,16 +454,7 @@ def appointment_reassign_or_cancel(
         )
         return "reassigned", chosen
     was = appointment.status
-    appointment = _transition(
-        appointment,
-        expected=ACTIVE_STATUSES,
-        to=AppointmentStatus.CANCELLED,
-        now=now,
-        cancelled_by=actor,
-        cancel_reason=reason,
-        cancelled_at=now,
-        ics_sequence=F("ics_sequence") + 1,
-    )
+    appointment = _cancel_row(appointment, actor=actor, reason=reason, now=now)
     for other in (appointment.customer, appointment.staff):
         notify.notify_cancelled(appointment, to=other, by=actor, now=now)
     audit_record(

@@ -41,6 +41,13 @@ class ScheduleFactory(factory.django.DjangoModelFactory):
     weekly = factory.LazyFunction(lambda: [dict(i) for i in NINE_TO_FIVE])
 
 
+def scheduled_berlin_staff(**kwargs):
+    """A Berlin STAFF member (`berlin_staff`) working ScheduleFactory's default week."""
+    member = berlin_staff(**kwargs)
+    ScheduleFactory(staff=member)
+    return member
+
+
 class OverrideFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AvailabilityOverride

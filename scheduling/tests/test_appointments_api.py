@@ -13,7 +13,12 @@ from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserF
 from audit.models import Action, AuditEvent
 from config.testing import bearer_client
 from scheduling.models import Appointment, AppointmentStatus
-from scheduling.tests.factories import AppointmentFactory, ScheduleFactory, ServiceFactory, berlin_staff
+from scheduling.tests.factories import (
+    AppointmentFactory,
+    ServiceFactory,
+    berlin_staff,
+    scheduled_berlin_staff,
+)
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/appointments/"
@@ -26,9 +31,7 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def staff(clock):
-    member = berlin_staff()
-    ScheduleFactory(staff=member)
-    return member
+    return scheduled_berlin_staff()
 
 
 @pytest.fixture
@@ -149,8 +152,7 @@ def test_booking_notifies_the_staff_member_with_an_ics(staff, service, django_ca
 
 
 def test_without_staff_the_first_free_staff_member_is_assigned(staff, service):
-    second = berlin_staff()
-    ScheduleFactory(staff=second)
+    second = scheduled_berlin_staff()
     service.staff.add(second)
     AppointmentFactory(staff=staff, service=service, start_utc=at(NINE_BERLIN))
 
@@ -240,8 +242,7 @@ def test_reschedule_runs_the_booking_checks_raises_the_sequence_and_tells_the_ot
 
 
 def test_staff_moving_a_booking_to_a_colleague_is_audited_and_everyone_hears(staff, service):
-    colleague = berlin_staff()
-    ScheduleFactory(staff=colleague)
+    colleague = scheduled_berlin_staff()
     service.staff.add(colleague)
     customer = UserFactory()
     appointment_id = book(bearer_client(customer), service).json()["id"]

@@ -11,7 +11,12 @@ from accounts.tests.factories import UserFactory
 from config.testing import bearer_client, race, statuses
 from scheduling.models import ACTIVE_STATUSES, Appointment
 from scheduling.services import appointments
-from scheduling.tests.factories import AppointmentFactory, ScheduleFactory, ServiceFactory, berlin_staff
+from scheduling.tests.factories import (
+    AppointmentFactory,
+    ServiceFactory,
+    berlin_staff,
+    scheduled_berlin_staff,
+)
 
 URL = "/api/v1/appointments/"
 CONTENDERS = 20
@@ -38,8 +43,7 @@ def _no_double_bookings(staff) -> None:
 
 @pytest.fixture
 def setting(clock):
-    staff = berlin_staff()
-    ScheduleFactory(staff=staff)
+    staff = scheduled_berlin_staff()
     service = ServiceFactory(staff=[staff], buffer_before_minutes=0, buffer_after_minutes=0)
     clients = [bearer_client(UserFactory()) for _ in range(CONTENDERS)]
     return staff, service, clients

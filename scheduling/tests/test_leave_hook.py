@@ -20,7 +20,13 @@ from scheduling.apps import SchedulingConfig
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.selectors import appointments_clashing
 from scheduling.services.leave import check_appointments_before_leave
-from scheduling.tests.factories import AppointmentFactory, ScheduleFactory, ServiceFactory, berlin_staff
+from scheduling.tests.factories import (
+    AppointmentFactory,
+    ScheduleFactory,
+    ServiceFactory,
+    berlin_staff,
+    scheduled_berlin_staff,
+)
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/leave/requests/"
@@ -31,8 +37,7 @@ TUESDAY_FOUR = "2027-01-05T16:00:00+01:00"
 
 @pytest.fixture
 def staff(clock, leave_types):
-    member = berlin_staff()
-    ScheduleFactory(staff=member)
+    member = scheduled_berlin_staff()
     ledger_row(member, days=25, year=2027)
     return member
 
@@ -85,8 +90,7 @@ def test_approving_leave_over_a_booked_appointment_is_a_409_listing_it(staff, se
 
 
 def test_with_reassign_or_cancel_a_free_colleague_takes_it_and_the_customer_hears(staff, service, customer):
-    colleague = berlin_staff()
-    ScheduleFactory(staff=colleague)
+    colleague = scheduled_berlin_staff()
     service.staff.add(colleague)
     appointment_id = book(customer, service)
     request_id = ask_leave(staff)
@@ -125,8 +129,7 @@ def test_with_reassign_or_cancel_and_nobody_free_it_is_cancelled_and_the_custome
 
 
 def test_the_approver_is_the_actor_of_every_move_and_cancellation(staff, service, customer):
-    colleague = berlin_staff()
-    ScheduleFactory(staff=colleague)
+    colleague = scheduled_berlin_staff()
     service.staff.add(colleague)
     book_with = {"service": str(service.uuid), "start_utc": TUESDAY_FOUR, "staff": str(colleague.uuid)}
     assert bearer_client(UserFactory()).post("/api/v1/appointments/", book_with).status_code == 201
@@ -224,8 +227,7 @@ def test_the_leave_console_reads_clashes_in_the_same_queries_for_more_rows(clock
     console.force_login(AdminFactory())
 
     def staff_on_leave_over_an_appointment(day: int):
-        member = berlin_staff()
-        ScheduleFactory(staff=member)
+        member = scheduled_berlin_staff()
         service = ServiceFactory(staff=[member])
         AppointmentFactory(staff=member, service=service, start_utc=datetime(2027, 1, day, 9, tzinfo=UTC))
         LeaveRequestFactory(user=member, start_date=date(2027, 1, day), end_date=date(2027, 1, day))

@@ -16,7 +16,12 @@ from config.testing import bearer_client, race
 from scheduling.models import AppointmentReminder
 from scheduling.services.reminders import appointment_reminders_send
 from scheduling.tasks import send_appointment_reminders_task
-from scheduling.tests.factories import AppointmentFactory, ScheduleFactory, ServiceFactory, berlin_staff
+from scheduling.tests.factories import (
+    AppointmentFactory,
+    ServiceFactory,
+    berlin_staff,
+    scheduled_berlin_staff,
+)
 
 TOMORROW_NINE = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)  # the clock says 2026-12-07 09:00Z
 
@@ -28,8 +33,7 @@ def reminders(user) -> list[Notification]:
 @pytest.fixture
 def appointment(clock, settings):
     settings.APPOINTMENT_REMINDERS = [1440, 60]
-    staff = berlin_staff()
-    ScheduleFactory(staff=staff)
+    staff = scheduled_berlin_staff()
     service = ServiceFactory(staff=[staff], min_notice_minutes=0)
     customer = UserFactory(timezone="Europe/Berlin")
     UserSettings.objects.create(user=customer, notification_preferences={"email": True})

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import UserFactory
 from config.testing import bearer_client
 from scheduling.models import Appointment
-from scheduling.tests.factories import ScheduleFactory, ServiceFactory, berlin_staff
+from scheduling.tests.factories import ScheduleFactory, ServiceFactory, berlin_staff, scheduled_berlin_staff
 
 pytestmark = pytest.mark.django_db
 # The service, who offers it, then the availability function's five reads: schedules, overrides,
@@ -57,8 +57,7 @@ def _count(client, service, staff=None) -> tuple[int, dict]:
 
 @pytest.mark.parametrize("by_staff", [False, True], ids=["service", "one_staff_member"])
 def test_a_month_of_slots_costs_the_same_queries_with_2_or_200_appointments(clock, by_staff):
-    staff = berlin_staff()
-    ScheduleFactory(staff=staff)
+    staff = scheduled_berlin_staff()
     service = ServiceFactory(staff=[staff], duration_minutes=30)
     client = bearer_client(UserFactory(timezone="Europe/Berlin"))
 

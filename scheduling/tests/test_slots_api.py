@@ -15,6 +15,7 @@ from scheduling.tests.factories import (
     ScheduleFactory,
     ServiceFactory,
     berlin_staff,
+    scheduled_berlin_staff,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +34,7 @@ def starts(body, day: str) -> list[str]:
 
 @pytest.fixture
 def berlin(clock):
-    staff = berlin_staff()
-    ScheduleFactory(staff=staff)
-    return staff
+    return scheduled_berlin_staff()
 
 
 @pytest.fixture
