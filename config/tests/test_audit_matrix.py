@@ -27,6 +27,9 @@ from accounts.services.recovery import password_reset_token
 from accounts.services.verification import verification_token
 from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
 from accounts.tokens import issue_token_pair
+from analytics.models import CalendarFeed, ReportShare
+from analytics.services.calendar import calendar_feed_get_or_create
+from analytics.services.shares import report_share_create
 from audit.models import Action, AuditEvent
 from config.testing import bearer_client
 from groups.models import Invite, MembershipRole
@@ -502,6 +505,60 @@ def admin_reschedules_someones_appointment():
     )
 
 
+# --- analytics: report links and the calendar feed are ways in, audited even for their owner -----
+
+
+# The window of the shared reports.
+REPORT_FROM, REPORT_TO = datetime(2025, 10, 1, tzinfo=UTC), datetime(2025, 11, 1, tzinfo=UTC)
+REPORT_WINDOW = {"from": "2025-10-01T00:00:00Z", "to": "2025-11-01T00:00:00Z"}
+
+
+def user_shares_a_report():
+    user = UserFactory()
+    expires = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    return Case(
+        lambda: bearer_client(user).post(
+            "/api/v1/reports/shares/",
+            {**REPORT_WINDOW, "group": "project", "expires_at": expires.isoformat()},
+        ),
+        Expected(
+            user,
+            Action.REPORT_SHARE_CREATE,
+            lambda response: ReportShare.objects.get(uuid=response.json()["id"]),
+            lambda response: {
+                "expires_at": expires.isoformat(),
+                "params": ReportShare.objects.get(uuid=response.json()["id"]).params,
+            },
+        ),
+    )
+
+
+def user_revokes_their_shared_report():
+    user = UserFactory()
+    share = report_share_create(actor=user, params={"from": REPORT_FROM, "to": REPORT_TO, "group": "project"})
+    return Case(
+        lambda: bearer_client(user).post(f"/api/v1/reports/shares/{share.uuid}/revoke/"),
+        Expected(user, Action.REPORT_SHARE_REVOKE, share, {"owner": user.email}),
+    )
+
+
+def user_asks_for_their_calendar_feed():
+    user = UserFactory()
+    return Case(
+        lambda: bearer_client(user).get("/api/v1/calendar/feed/"),
+        Expected(user, Action.CALENDAR_FEED_CREATE, lambda response: CalendarFeed.objects.get(user=user), {}),
+    )
+
+
+def user_rotates_their_calendar_feed():
+    user = UserFactory()
+    feed = calendar_feed_get_or_create(actor=user)
+    return Case(
+        lambda: bearer_client(user).post("/api/v1/calendar/feed/rotate/"),
+        Expected(user, Action.CALENDAR_FEED_ROTATE, feed, {}),
+    )
+
+
 AUDITED = [
     admin_changes_a_role,
     admin_deactivates_a_user,
@@ -542,6 +599,10 @@ AUDITED = [
     admin_renames_a_company_holiday,
     staff_cancels_a_customers_appointment,
     admin_reschedules_someones_appointment,
+    user_shares_a_report,
+    user_revokes_their_shared_report,
+    user_asks_for_their_calendar_feed,
+    user_rotates_their_calendar_feed,
 ]
 
 
@@ -644,7 +705,8 @@ def test_the_action_writes_exactly_one_audit_row(arrange):
     target = _resolve(expected.target, response)
     assert row.actor == expected.actor
     assert row.actor_email == expected.actor.email
-    assert (row.target_type, row.target_id) == (target._meta.label_lower, str(target.uuid))
+    target_id = str(getattr(target, "uuid", None) or target.pk)  # as audit_record names it (a feed has no uuid)
+    assert (row.target_type, row.target_id) == (target._meta.label_lower, target_id)
     assert row.changes == _resolve(expected.changes, response)
 
 
