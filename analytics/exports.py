@@ -7,9 +7,10 @@ rows go by, so it is the summary's total (the same per-entry seconds, rounded in
 way). Times are ISO 8601 in the report's zone; durations are given in hours with two decimals
 (halves rounded up) and in seconds.
 
-On PostgreSQL the database writes each CSV line of the detailed export itself (times in the
-report's zone, quoting, formula guard) and Python only joins the lines, which keeps the stream
-close to COPY's speed; SQLite's rows go through the csv module. Both write the same bytes.
+On PostgreSQL the detailed CSV is PostgreSQL's own `COPY (SELECT ...) TO STDOUT (FORMAT csv)`:
+the query gives each field as text (times in the report's zone, the formula guard) and COPY
+quotes them as the csv module does; Python only turns each row's line end into CRLF and adds up
+the seconds for the total row. SQLite's rows go through the csv module. Both write the same bytes.
 
 Text a person typed (names, activity, notes) can start with `=`, `+`, `-` or `@`, which a
 spreadsheet would run as a formula: in CSV such a cell gets a leading `'` (OWASP's advice); in
@@ -66,16 +67,14 @@ SUMMARY_HEADER = [
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FLUSH_ROWS = 1000
-# PostgreSQL: one text field as the csv module writes it, with the formula guard. Most values
-# need neither and end in the last ELSE after two cheap tests. Quoting (QUOTE_MINIMAL: a field
-# holding a double quote, a comma, CR or LF is quoted and its double quotes doubled) depends on
-# the value alone, since the guard adds no such character.
-SQL_FORMULA = "left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r')"
-SQL_GUARDED = "CASE WHEN " + SQL_FORMULA + " THEN '''' || {0} ELSE {0} END"
-SQL_CSV_FIELD = (
-    "CASE WHEN {0} ~ '[\",\\r\\n]' THEN '\"' || replace(" + SQL_GUARDED + ", '\"', '\"\"') || '\"'"
-    " WHEN " + SQL_FORMULA + " THEN '''' || {0} ELSE {0} END"
-)
+# PostgreSQL: a text field with the formula guard.
+SQL_GUARDED = "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {0} ELSE {0} END"
+# COPY quotes a field that equals its NULL string, an empty string by default, where the csv
+# module writes an empty field bare. The export's query yields no NULL, and none of its fields
+# can be "=" (a text starting with "=" is guarded), so with NULL '=' COPY quotes exactly what the
+# csv module quotes (QUOTE_MINIMAL: a field holding a comma, a double quote, CR or LF, its double
+# quotes doubled).
+COPY_CSV = "COPY ({}) TO STDOUT WITH (FORMAT csv, NULL '=')"
 
 
 @dataclass
@@ -144,25 +143,27 @@ class PersonName(Func):
         return f"COALESCE(NULLIF({name}, ''), split_part({email}, '@', 1))", [*name_params, *email_params]
 
 
-class CsvLine(Func):
-    """PostgreSQL: the first twelve fields of a detailed export row as one line of CSV, byte for
-    byte what the csv module writes for them (the text fields guarded and quoted)."""
+class FormulaGuard(Func):
+    """PostgreSQL: a text a person typed, with a leading `'` when a spreadsheet would take it
+    for a formula (as `_safe` does)."""
 
     output_field = CharField()
-    arity = 12
+    arity = 1
 
     def as_sql(self, compiler, connection, **extra):
-        parts, all_params = [], []
-        for index, expression in enumerate(self.get_source_expressions()):
-            sql, params = compiler.compile(expression)
-            if index in TEXT_FIELDS:
-                # The field's SQL appears several times below: it must carry no parameters.
-                if params:
-                    raise ValueError("a text field of CsvLine must be an expression without parameters")
-                sql = SQL_CSV_FIELD.format(sql)
-            parts.append(f"({sql})")
-            all_params.extend(params)
-        return " || ',' || ".join(parts), all_params
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        # The field's SQL appears three times in the guard: it must carry no parameters.
+        if params:
+            raise ValueError("FormulaGuard takes an expression without parameters")
+        return SQL_GUARDED.format(f"({sql})"), []
+
+
+class HoursText(Func):
+    """PostgreSQL: whole seconds as hours with two decimals, halves rounded up, in integers as
+    `_hundredths` does (a bigint times 0.01 is a numeric with exactly two decimals: `1.50`)."""
+
+    template = "((%(expressions)s) * 100 + 1800) / 3600 * 0.01"
+    output_field = CharField()
 
 
 TEXT_COLUMNS = {
@@ -276,47 +277,58 @@ def detailed_table(query: ReportQuery) -> Table:
 
 
 def detailed_csv_table(query: ReportQuery) -> Table:
-    """The detailed export for CSV: on PostgreSQL, lines the database writes (see the module's
-    docstring), through the same kind of cursor; elsewhere `detailed_table`."""
+    """The detailed export for CSV: on PostgreSQL, `COPY (SELECT ...) TO STDOUT` of the fields
+    as text (see the module's docstring); elsewhere `detailed_table`.
+
+    The COPY runs inside one transaction, with the report's zone set for that transaction only,
+    and its rows are passed on as they arrive, a chunk per CSV_FLUSH_ROWS rows: memory holds one
+    chunk, and the header goes out before the query runs."""
     if connection.vendor != "postgresql":
         return detailed_table(query)
     seconds = rounded_seconds(entry_seconds(query.now), query.rounding)
-    line = CsvLine(
-        Cast("uuid", CharField()),
-        LocalDay("start"),
-        LocalTimestamp("start"),
-        OrBlank(LocalTimestamp("end")),
-        PersonName("user__display_name", "user__email"),
-        F("user__email"),
-        OrBlank("project__code"),
-        OrBlank("project__name"),
-        OrBlank("task__name"),
-        F("activity"),
-        F("notes"),
-        Case(When(billable=True, then=Value("true")), default=Value("false")),
-    )
-    lines = (
-        report_entries(query)
-        .annotate(row_line=line, row_seconds=seconds)
-        .order_by("start", "pk")
-        .values_list("row_line", "row_seconds")
-    )
+    fields = {
+        "row_id": F("uuid"),
+        "row_day": LocalDay("start"),
+        "row_start": LocalTimestamp("start"),
+        "row_end": OrBlank(LocalTimestamp("end")),
+        "row_user_name": FormulaGuard(PersonName("user__display_name", "user__email")),
+        "row_email": FormulaGuard(F("user__email")),
+        "row_project_code": FormulaGuard(OrBlank("project__code")),
+        "row_project_name": FormulaGuard(OrBlank("project__name")),
+        "row_task": FormulaGuard(OrBlank("task__name")),
+        "row_activity": FormulaGuard(F("activity")),
+        "row_notes": FormulaGuard(F("notes")),
+        "row_billable": Case(When(billable=True, then=Value("true")), default=Value("false")),
+        "row_hours": HoursText(seconds),
+        "row_seconds": seconds,
+    }
+    entries = report_entries(query).annotate(**fields).order_by("start", "pk").values_list(*fields)
+    sql, params = entries.query.sql_with_params()
     table = Table(title="Entries", header=DETAILED_HEADER, rows=iter(()))
 
     def chunks() -> Iterator[bytes]:
         yield (",".join(DETAILED_HEADER) + "\r\n").encode()
         total = count = 0
-        batch: list[str] = []
-        with transaction.atomic(), _session_zone(query.zone.key):
-            for text, seconds in lines.iterator(chunk_size=settings.EXPORT_CHUNK_ROWS):
-                total += seconds
-                batch.append(f"{text},{_hours_text(seconds)},{seconds}\r\n")
-                if len(batch) == CSV_FLUSH_ROWS:
-                    count += CSV_FLUSH_ROWS
-                    yield "".join(batch).encode()
-                    batch = []
+        batch: list[bytes] = []
+        with transaction.atomic(), _session_zone(query.zone.key), connection.cursor() as cursor:
+            # COPY takes no bound parameters: the values go into the statement as literals,
+            # quoted by the driver.
+            statement = COPY_CSV.format(connection.ops.compose_sql(sql, params))
+            with cursor.copy(statement) as copy:
+                # libpq hands COPY's output over one row at a time, each ending in "\n" (a line
+                # break inside a quoted field stays as it is, as the csv module writes it).
+                for data in copy:
+                    line = bytes(data)
+                    total += int(line[line.rindex(b",") + 1 : -1])
+                    batch.append(line[:-1])
+                    if len(batch) == CSV_FLUSH_ROWS:
+                        count += CSV_FLUSH_ROWS
+                        batch.append(b"")
+                        yield b"\r\n".join(batch)
+                        batch = []
         table.row_count = count + len(batch)
-        yield ("".join(batch) + f"Total,,,,,,,,,,,,{_hours_text(total)},{total}\r\n").encode()
+        batch.append(f"Total,,,,,,,,,,,,{_hours_text(total)},{total}\r\n".encode())
+        yield b"\r\n".join(batch)
 
     table.csv_lines = chunks()
     return table
