@@ -79,17 +79,10 @@ class ProjectAdmin(ArchiveActionsMixin, ServiceSaveMixin, admin.ModelAdmin):
                 request, lambda: projects.project_update(actor=request.user, project=obj, changes=changed)
             )
         else:
-            self.save_through(request, lambda: _copy_pk(obj, projects.project_create(actor=request.user, **data)))
+            self.create_through(request, obj, lambda: projects.project_create(actor=request.user, **data))
 
     def set_archived(self, request, obj, archived):
         projects.project_set_archived(actor=request.user, project=obj, archived=archived)
-
-
-def _copy_pk(target, created) -> None:
-    """After a service created the row, point the admin's unsaved instance at it (the admin
-    redirects to it and logs the addition)."""
-    target.pk = created.pk
-    target.uuid = created.uuid
 
 
 @admin.register(Task)
@@ -115,9 +108,8 @@ class TaskAdmin(ArchiveActionsMixin, ServiceSaveMixin, admin.ModelAdmin):
             self.save_through(request, lambda: projects.task_update(actor=request.user, task=obj, changes=changes))
         else:
             project_id, name = form.cleaned_data["project"].uuid, form.cleaned_data["name"]
-            self.save_through(
-                request,
-                lambda: _copy_pk(obj, projects.task_create(actor=request.user, project_id=project_id, name=name)),
+            self.create_through(
+                request, obj, lambda: projects.task_create(actor=request.user, project_id=project_id, name=name)
             )
 
     def set_archived(self, request, obj, archived):
