@@ -13,7 +13,7 @@ from accounts.services.auth import auth_login, auth_logout_access, token_refresh
 from compat.base import CompatView, PublicView, error_code, parse
 from compat.c3po import translators as t
 from config.api.parsers import JSONParser
-from config.api.ratelimit import limit_by_account, limit_by_ip
+from config.api.ratelimit import limit_by_account, limit_by_ip, limit_refresh
 
 
 class RegisterView(PublicView):
@@ -59,13 +59,8 @@ class LoginFormView(LoginJsonView):
 
 class RefreshView(PublicView):
     def post(self, request):
-        limit_by_ip(request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_IP)
+        check = limit_refresh(request)
         raw = parse(t.RefreshInput, request.data)["refresh_token"]
-
-        def check(claims):
-            limit_by_account(
-                request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_ACCOUNT, account=claims.get("sub")
-            )
 
         return Response(t.token_json(token_refresh(raw_refresh=raw, check_claims=check).pair))
 

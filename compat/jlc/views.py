@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accounts.services.auth import access_token_issue, auth_login, auth_logout, user_register
 from compat.base import CompatView, PublicView, error_code, parse
 from compat.jlc import translators as t
-from config.api.ratelimit import limit_by_account, limit_by_ip
+from config.api.ratelimit import limit_by_account, limit_by_ip, limit_refresh
 from config.errors import NotFound, ValidationFailed
 from media.selectors import image_list, image_url
 from media.services import image_delete, upload_body_check
@@ -67,13 +67,8 @@ class RefreshView(PublicView):
     handed out by this mount, which do not rotate)."""
 
     def post(self, request):
-        limit_by_ip(request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_IP)
+        check = limit_refresh(request)
         raw = parse(t.RefreshInput, request.data)["refreshToken"]
-
-        def check(claims):
-            limit_by_account(
-                request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_ACCOUNT, account=claims.get("sub")
-            )
 
         issued = access_token_issue(raw_refresh=raw, client=CLIENT, check_claims=check)
         return Response({"accessToken": issued.access, "message": "Token refreshed"})

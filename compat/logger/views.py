@@ -19,7 +19,7 @@ from config.api.authentication import (
     JWTCookieOrBearerAuthentication,
     check_double_submit,
 )
-from config.api.ratelimit import limit_by_account, limit_by_ip
+from config.api.ratelimit import limit_by_account, limit_by_ip, limit_refresh
 from config.errors import AuthenticationRequired, NotFound, ValidationFailed
 from tracking import selectors
 from tracking.services import entries
@@ -97,7 +97,7 @@ class RefreshView(PublicView):
     failed write with the header it captured before refreshing."""
 
     def post(self, request):
-        limit_by_ip(request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_IP)
+        limit_account = limit_refresh(request)
         raw = request.COOKIES.get(REFRESH_COOKIE)
         if not raw:
             raise AuthenticationRequired("No refresh_token cookie.")
@@ -105,9 +105,7 @@ class RefreshView(PublicView):
         def check(claims):
             if settings.COOKIE_SAMESITE == "None":
                 check_double_submit(request, claims)
-            limit_by_account(
-                request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_ACCOUNT, account=claims.get("sub")
-            )
+            limit_account(claims)
 
         refreshed = token_refresh(raw_refresh=raw, check_claims=check, keep_csrf=request.COOKIES.get(CSRF_COOKIE))
         response = Response(t.user_json(refreshed.user))

@@ -25,7 +25,7 @@ from compat.base import CompatView, PublicView, error_code, parse
 from compat.timetracker import translators as t
 from config.api.parsers import JSONParser
 from config.api.queries import check_window
-from config.api.ratelimit import limit_by_account, limit_by_ip
+from config.api.ratelimit import limit_by_account, limit_by_ip, limit_refresh
 from config.errors import NotFound, ValidationFailed
 from leave.models import RequestStatus
 from leave.selectors.balances import leave_balances
@@ -57,13 +57,8 @@ class RefreshView(PublicView):
     """Rotates, as the canonical refresh does: the answer's refresh token replaces the one sent."""
 
     def post(self, request):
-        limit_by_ip(request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_IP)
+        check = limit_refresh(request)
         raw = parse(t.RefreshInput, request.data)["refresh_token"]
-
-        def check(claims):
-            limit_by_account(
-                request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_ACCOUNT, account=claims.get("sub")
-            )
 
         pair = token_refresh(raw_refresh=raw, check_claims=check).pair
         return Response({"access_token": pair.access, "token_type": "bearer", "refresh_token": pair.refresh})

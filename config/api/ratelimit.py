@@ -7,7 +7,10 @@ cache cannot be reached the endpoint answers 503 instead of letting unlimited gu
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from django.conf import settings
 from django_ratelimit.core import get_usage
 
 from config.api.client_ip import client_ip
@@ -58,3 +61,15 @@ def limit_by_ip(request, *, group: str, rate: str | None) -> None:
 
 def limit_by_account(request, *, group: str, rate: str | None, account: str | None) -> None:
     enforce_rate_limit(request, group=group, rate=rate, key="account", value=(account or "").strip().lower() or None)
+
+
+def limit_refresh(request) -> Callable[[Mapping[str, Any]], None]:
+    """Count a token refresh against RATE_LIMIT_REFRESH_IP now, and return the check that counts
+    it against the token's account (RATE_LIMIT_REFRESH_ACCOUNT) once its claims are read: the
+    `check_claims` of `token_refresh`, or a part of one."""
+    limit_by_ip(request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_IP)
+
+    def check(claims: Mapping[str, Any]) -> None:
+        limit_by_account(request, group="refresh", rate=settings.RATE_LIMIT_REFRESH_ACCOUNT, account=claims.get("sub"))
+
+    return check
