@@ -14,7 +14,12 @@ handler, the parsers, pagination), so it is added here rather than repeated on e
 | 429, 503 | always (throttles and rate limits; a database or cache outage, with Retry-After) |
 
 Each refers to the `Error` component, the body `config.api.errors` renders. Pagination's `page` and
-`page_size` get the bounds the paginator enforces."""
+`page_size` get the bounds the paginator enforces.
+
+A JSON body naming a field the serializer does not have is refused with 400 `unknown_field`, at any
+depth (`config.api.views.parse_input`), so the objects a JSON request body refers to, and the
+objects nested in them, are published with `additionalProperties: false`. Form-only bodies (the
+OAuth2 password form) stay open: their extra fields are ignored."""
 
 from __future__ import annotations
 
@@ -91,14 +96,43 @@ def _bound_pagination(operation: dict) -> None:
             schema.setdefault("minimum", 1)
 
 
+def _close_object(schema: dict, components: dict, seen: set[str]) -> None:
+    """Set `additionalProperties: false` on `schema` if it is an object with named properties, and
+    on every object it refers to or nests (components once each). A free-form object (a JSON
+    field, a mapping) says nothing of its keys and is left as it is."""
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name not in seen:
+            seen.add(name)
+            _close_object(components.get(name, {}), components, seen)
+        return
+    if "properties" in schema and "additionalProperties" not in schema:
+        schema["additionalProperties"] = False
+    for nested in schema.get("properties", {}).values():
+        _close_object(nested, components, seen)
+    for key in ("items", "not"):
+        _close_object(schema.get(key), components, seen)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for nested in schema.get(key, []):
+            _close_object(nested, components, seen)
+
+
 def document_errors(result: dict, generator, request, public) -> dict:
-    """drf-spectacular POSTPROCESSING_HOOKS entry: add the error responses and pagination bounds."""
-    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    """drf-spectacular POSTPROCESSING_HOOKS entry: add the error responses and pagination bounds,
+    and close the objects of JSON request bodies to properties they do not name."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components[ERROR_COMPONENT] = ERROR_SCHEMA
+    closed: set[str] = set()
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in METHODS:
                 continue
             _bound_pagination(operation)
+            json_body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            _close_object(json_body.get("schema"), components, closed)
             responses = operation.setdefault("responses", {})
             for status in sorted(_statuses(path, method, operation)):
                 responses.setdefault(str(status), _error_response(status))

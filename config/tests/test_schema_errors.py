@@ -54,3 +54,19 @@ def test_a_real_error_body_matches_the_component(schema, client_for, user):
     body = client_for(user).post("/api/v1/time-entries/", {"start_utc": "nope"}, format="json").json()
     resolver_schema = {**schema["components"]["schemas"]["Error"], "components": schema["components"]}
     jsonschema.validate(body, resolver_schema)
+
+
+def test_json_request_bodies_refuse_properties_they_do_not_name(schema):
+    """The API answers 400 `unknown_field` to a JSON body naming a field it does not know, so the
+    schema closes the objects of JSON bodies, nested ones included; form-only bodies stay open."""
+    components = schema["components"]["schemas"]
+    open_bodies = []
+    for path, method, operation in operations(schema):
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body and components[body["schema"]["$ref"].rsplit("/", 1)[1]].get("additionalProperties") is not False:
+            open_bodies.append(f"{method.upper()} {path}")
+    assert not open_bodies
+    assert components["TimeEntryCreateInputRequest"]["additionalProperties"] is False
+    assert components["WorkPatternInputRequest"]["additionalProperties"] is False
+    assert "additionalProperties" not in components["OAuth2PasswordFormRequest"]
+    assert "additionalProperties" not in components["TimeEntryOutput"]
