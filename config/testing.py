@@ -63,6 +63,18 @@ def bearer_client(user) -> APIClient:
     return client
 
 
+def console_sign_in(page, user) -> None:
+    """Sign `user` (a factory user, whose password is PASSWORD) in to the staff console in a
+    browser test's `page`."""
+    from accounts.tests.factories import PASSWORD
+
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
+
+
 def statuses(responses) -> list[int]:
     return sorted(response.status_code for response in responses)
 

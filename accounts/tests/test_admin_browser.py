@@ -7,22 +7,15 @@ from django.utils import timezone
 from accounts.models import Role, TotpDevice, User
 from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
 from audit.models import AuditEvent
+from config.testing import console_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, user):
-    page.goto("/admin/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
 
 
 def test_admin_changes_a_role_through_the_console(page):
     admin = AdminFactory()
     target = UserFactory(email="promote.me@example.com")
-    _login(page, admin)
+    console_sign_in(page, admin)
 
     page.goto("/admin/accounts/user/?role__exact=USER")
     assert "promote.me@example.com" in page.inner_text("#result_list")
@@ -40,7 +33,7 @@ def test_staff_sees_only_their_reports_and_cannot_edit(page):
     staff = StaffFactory()
     UserFactory(email="mine@example.com", manager=staff)
     UserFactory(email="not.mine@example.com")
-    _login(page, staff)
+    console_sign_in(page, staff)
 
     page.goto("/admin/accounts/user/")
     listing = page.inner_text("#result_list")
@@ -52,7 +45,7 @@ def test_staff_sees_only_their_reports_and_cannot_edit(page):
 
 def test_audit_events_are_read_only_in_the_console(page):
     admin = AdminFactory()
-    _login(page, admin)
+    console_sign_in(page, admin)
     page.goto("/admin/audit/auditevent/")
     # The console sign-in itself was audited.
     assert "auth.login" in page.inner_text("#result_list")
@@ -98,7 +91,7 @@ def test_console_pages_run_under_their_content_security_policy(page):
     page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
     admin = AdminFactory()
     target = UserFactory(manager=StaffFactory())
-    _login(page, admin)
+    console_sign_in(page, admin)
 
     for path in (
         "/admin/",

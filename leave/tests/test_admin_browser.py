@@ -5,21 +5,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from accounts.models import Notification
-from accounts.tests.factories import PASSWORD, StaffFactory, UserFactory
+from accounts.tests.factories import StaffFactory, UserFactory
+from config.testing import console_sign_in
 from leave.hooks import request_clashes
 from leave.models import LeaveLedgerEntry, LeaveRequest
 from leave.services import requests as svc
 from leave.tests.factories import ledger_row, vacation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, user):
-    page.goto("/admin/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
 
 
 def _submit(user, start, end):
@@ -39,7 +32,7 @@ def test_a_manager_approves_a_pending_request_in_the_console(page):
     ledger_row(employee, days=25, year=2027)
     UserFactory(email="someone.else@example.com")
     request = _submit(employee, date(2027, 1, 5), date(2027, 1, 7))
-    _login(page, manager)
+    console_sign_in(page, manager)
 
     with request_clashes.registered(_one_appointment):
         page.goto("/admin/leave/leaverequest/")
@@ -76,7 +69,7 @@ def test_a_manager_rejects_with_a_note_on_the_intermediate_page(page):
     employee = UserFactory(email="ben@example.com", manager=manager)
     ledger_row(employee, days=25, year=2027)
     request = _submit(employee, date(2027, 3, 1), date(2027, 3, 2))
-    _login(page, manager)
+    console_sign_in(page, manager)
 
     page.goto("/admin/leave/leaverequest/")
     page.locator("#result_list tbody tr", has_text="ben@example.com").locator("input.action-select").check()
