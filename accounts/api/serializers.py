@@ -56,6 +56,10 @@ class UserOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     manager = serializers.UUIDField(source="manager.uuid", read_only=True, allow_null=True, default=None)
     date_joined = AwareDateTimeField(read_only=True)
+    # A plain string: the model's EmailField would publish `format: email`, which "" breaks.
+    pending_email = serializers.CharField(
+        read_only=True, help_text="The new address waiting for its verification link; empty without one."
+    )
     avatar_url = serializers.SerializerMethodField(
         help_text="Presigned URL of the profile picture, valid for MEDIA_URL_EXPIRE_SECONDS; null without one."
     )
