@@ -480,7 +480,7 @@ class AvatarConfirmView(ApiView):
         tags=["users"],
         operation_id="avatar_confirm",
         request=s.AvatarConfirmInput,
-        responses=s.UserOutput,
+        responses={200: s.UserOutput, 404: OpenApiResponse(description="No pending upload of yours has this key.")},
         description="Checks the uploaded file, re-encodes it and makes it the profile picture. A refused "
         "file is deleted; 409 `upload_missing` when nothing was uploaded yet.",
     )

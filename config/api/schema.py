@@ -8,12 +8,13 @@ handler, the parsers, pagination), so it is added here rather than repeated on e
 |---|---|
 | 400 | the operation takes a body or query parameters, or writes |
 | 401, 403 | the operation needs authentication (403: a role or the CSRF double submit) |
-| 404 | the path names an object |
+| 404 | the path, a query parameter or the body names an object by id; a list is paginated (a page past the last) |
 | 409, 422 | the operation writes (a conflicting state, a business rule enforced strictly) |
 | 413, 415 | the operation takes a body |
 | 429, 503 | always (throttles and rate limits; a database or cache outage, with Retry-After) |
 
-Each refers to the `Error` component, the body `config.api.errors` renders. Pagination's `page` and
+Each refers to the `Error` component, the body `config.api.errors` renders; so does an error response
+a view documents itself (a 404 for a resource that may not exist yet) without a body. Pagination's `page` and
 `page_size` get the bounds the paginator enforces.
 
 A JSON body naming a field the serializer does not have is refused with 400 `unknown_field`, at any
@@ -56,17 +57,47 @@ ERROR_SCHEMA = {
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}}
 
 
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}}
+
+
 def _error_response(status: int) -> dict:
-    response = {
-        "description": MESSAGES[status],
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}},
-    }
+    response = {"description": MESSAGES[status], "content": ERROR_CONTENT}
     if status in {429, 503}:
         response["headers"] = RETRY_AFTER
     return response
 
 
-def _statuses(path: str, method: str, operation: dict) -> set[int]:
+def _has_id(schema, components: dict, seen: set[str]) -> bool:
+    """Whether a request schema has a writable property holding an object's id (a UUID), at any depth."""
+    if not isinstance(schema, dict) or schema.get("readOnly"):
+        return False
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name in seen:
+            return False
+        seen.add(name)
+        return _has_id(components.get(name), components, seen)
+    if schema.get("format") == "uuid":
+        return True
+    nested = [*schema.get("properties", {}).values(), schema.get("items")]
+    nested += [*schema.get("allOf", []), *schema.get("oneOf", []), *schema.get("anyOf", [])]
+    return any(_has_id(item, components, seen) for item in nested)
+
+
+def _names_object(path: str, operation: dict, components: dict) -> bool:
+    if "{" in path:
+        return True
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query" and (
+            parameter["name"] == "page" or parameter.get("schema", {}).get("format") == "uuid"
+        ):
+            return True
+    content = operation.get("requestBody", {}).get("content", {})
+    return any(_has_id(media.get("schema"), components, set()) for media in content.values())
+
+
+def _statuses(path: str, method: str, operation: dict, components: dict) -> set[int]:
     statuses = {429, 503}
     has_body = "requestBody" in operation
     has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
@@ -75,7 +106,7 @@ def _statuses(path: str, method: str, operation: dict) -> set[int]:
     security = operation.get("security")
     if security and {} not in security:
         statuses |= {401, 403}
-    if "{" in path:
+    if _names_object(path, operation, components):
         statuses.add(404)
     if method in WRITES:
         statuses |= {409, 422}
@@ -134,6 +165,9 @@ def document_errors(result: dict, generator, request, public) -> dict:
             json_body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
             _close_object(json_body.get("schema"), components, closed)
             responses = operation.setdefault("responses", {})
-            for status in sorted(_statuses(path, method, operation)):
+            for status in sorted(_statuses(path, method, operation, components)):
                 responses.setdefault(str(status), _error_response(status))
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400 and "content" not in response:
+                    response["content"] = ERROR_CONTENT
     return result

@@ -78,3 +78,17 @@ def test_a_user_without_a_pending_address_matches_the_user_component(schema, cli
     assert body["pending_email"] == ""
     published = schema["components"]["schemas"]["UserOutput"]["properties"]["pending_email"]
     jsonschema.Draft7Validator(published, format_checker=jsonschema.FormatChecker()).validate(body["pending_email"])
+
+
+def test_404_is_documented_where_an_id_or_a_page_is_named(schema, client_for, user):
+    """A page past the last, a query filter or a body field naming someone else's object: 404."""
+    paths = schema["paths"]
+    assert "404" in paths["/api/v1/sessions/"]["get"]["responses"]  # ?page=
+    assert "404" in paths["/api/v1/work-pattern/"]["get"]["responses"]  # ?user=
+    assert "404" in paths["/api/v1/sessions/"]["post"]["responses"]  # {"group": ...}
+    assert "404" in paths["/api/v1/sessions/latest/"]["get"]["responses"]  # documented by the view
+    assert paths["/api/v1/sessions/latest/"]["get"]["responses"]["404"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+    }
+    assert "404" not in paths["/api/v1/auth/register/"]["post"]["responses"]
+    assert client_for(user).get("/api/v1/sessions/?page=9").status_code == 404

@@ -297,7 +297,11 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     def perform_destroy(self, instance):
         sessions.session_delete(actor=self.request.user, session=instance)
 
-    @extend_schema(request=None, responses=s.SessionOutput, description="Your own most recent session (404 if none).")
+    @extend_schema(
+        request=None,
+        responses={200: s.SessionOutput, 404: OpenApiResponse(description="You have no sessions yet.")},
+        description="Your own most recent session (404 if none).",
+    )
     @action(detail=False, methods=["get"])
     def latest(self, request):
         session = selectors.session_latest(actor=request.user)
