@@ -242,6 +242,7 @@ def test_redis_outage_closes_sign_in_keeps_reads_and_delivers_queued_work_later(
         assert max(timings.values()) < SLOW, timings
     finally:
         stack.redis.start() if outage == "stopped" else stack.redis.thaw()
+        returned = time.monotonic()
 
     # Each worker's cache breaker fails every cache call for CACHE_BREAKER_SECONDS after the last
     # failure, so sign-in reopens within that (and Retry-After) of Redis returning, not at once.
@@ -251,6 +252,9 @@ def test_redis_outage_closes_sign_in_keeps_reads_and_delivers_queued_work_later(
         BREAKER_SECONDS + 3,
         "sign-in after Redis returned",
     )
+    # The breakers are per worker: the one that answered may have closed first. By
+    # CACHE_BREAKER_SECONDS after Redis returned every worker's has (the next case needs them all).
+    time.sleep(max(0.0, returned + BREAKER_SECONDS + 0.5 - time.monotonic()))
     time.sleep(1.5)  # the first retry is due OUTBOX_RETRY_SECONDS after the failed publish
     stack.manage("outbox_drain")
     queued = [json.loads(raw)["headers"]["task"] for raw in stack.redis.client().lrange("celery", 0, -1)]
