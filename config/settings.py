@@ -6,6 +6,7 @@ local-memory cache, eager Celery tasks and media on the local file system. `DJAN
 turns on the hardened profile and refuses to start without the secrets it needs.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_rate(name: str, default: str) -> str | None:
     value = env_str(name, default)
     return None if value.lower() in {"off", "none", "0"} else value
+
+
+def env_limit(name: str, default: str) -> str | None:
+    """A django-ratelimit rate (`10/m`, `3/h`, `5/15m`), or off. A malformed one stops the start:
+    at run time it would close the endpoint it guards with a 503 for everyone."""
+    value = env_rate(name, default)
+    if value is not None and not re.fullmatch(r"\d+/\d*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must look like 10/m, 3/h or 5/15m, or be off; got {value!r}.")
+    return value
 
 
 DJANGO_ENV = env_str("DJANGO_ENV", "development")
@@ -287,20 +297,20 @@ if COOKIE_SAMESITE not in {"Lax", "Strict", "None"}:
     raise ImproperlyConfigured("COOKIE_SAMESITE must be Lax, Strict or None.")
 
 # Rate limits for the auth endpoints, as django-ratelimit rates ("N/s|m|h|d").
-RATE_LIMIT_LOGIN_IP = env_str("RATE_LIMIT_LOGIN_IP", "30/m")
-RATE_LIMIT_LOGIN_ACCOUNT = env_str("RATE_LIMIT_LOGIN_ACCOUNT", "10/m")
-RATE_LIMIT_REGISTER_IP = env_str("RATE_LIMIT_REGISTER_IP", "20/h")
-RATE_LIMIT_REFRESH_IP = env_str("RATE_LIMIT_REFRESH_IP", "120/m")
-RATE_LIMIT_REFRESH_ACCOUNT = env_str("RATE_LIMIT_REFRESH_ACCOUNT", "30/m")
+RATE_LIMIT_LOGIN_IP = env_limit("RATE_LIMIT_LOGIN_IP", "30/m")
+RATE_LIMIT_LOGIN_ACCOUNT = env_limit("RATE_LIMIT_LOGIN_ACCOUNT", "10/m")
+RATE_LIMIT_REGISTER_IP = env_limit("RATE_LIMIT_REGISTER_IP", "20/h")
+RATE_LIMIT_REFRESH_IP = env_limit("RATE_LIMIT_REFRESH_IP", "120/m")
+RATE_LIMIT_REFRESH_ACCOUNT = env_limit("RATE_LIMIT_REFRESH_ACCOUNT", "30/m")
 # Password reset and e-mail verification (per IP, and per address or account).
-RATE_LIMIT_PASSWORD_RESET_IP = env_str("RATE_LIMIT_PASSWORD_RESET_IP", "10/h")
-RATE_LIMIT_PASSWORD_RESET_ACCOUNT = env_str("RATE_LIMIT_PASSWORD_RESET_ACCOUNT", "3/h")
-RATE_LIMIT_VERIFY_EMAIL_IP = env_str("RATE_LIMIT_VERIFY_EMAIL_IP", "30/h")
-RATE_LIMIT_VERIFY_EMAIL_ACCOUNT = env_str("RATE_LIMIT_VERIFY_EMAIL_ACCOUNT", "5/h")
+RATE_LIMIT_PASSWORD_RESET_IP = env_limit("RATE_LIMIT_PASSWORD_RESET_IP", "10/h")
+RATE_LIMIT_PASSWORD_RESET_ACCOUNT = env_limit("RATE_LIMIT_PASSWORD_RESET_ACCOUNT", "3/h")
+RATE_LIMIT_VERIFY_EMAIL_IP = env_limit("RATE_LIMIT_VERIFY_EMAIL_IP", "30/h")
+RATE_LIMIT_VERIFY_EMAIL_ACCOUNT = env_limit("RATE_LIMIT_VERIFY_EMAIL_ACCOUNT", "5/h")
 # Two-factor codes (sign-in, set-up, turning it off; API and console together). The hourly cap
 # per account is what makes guessing six digits hopeless.
-RATE_LIMIT_MFA_IP = env_str("RATE_LIMIT_MFA_IP", "30/m")
-RATE_LIMIT_MFA_ACCOUNT = env_str("RATE_LIMIT_MFA_ACCOUNT", "10/h")
+RATE_LIMIT_MFA_IP = env_limit("RATE_LIMIT_MFA_IP", "30/m")
+RATE_LIMIT_MFA_ACCOUNT = env_limit("RATE_LIMIT_MFA_ACCOUNT", "10/h")
 
 # Where the single-page app lives: e-mails link to {FRONTEND_URL}/verify-email?token=... and
 # {FRONTEND_URL}/reset-password?token=... In production it defaults to the first ALLOWED_HOSTS.

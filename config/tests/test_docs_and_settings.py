@@ -75,3 +75,15 @@ def test_env_example_documents_every_variable_the_settings_read():
     assert read - documented == set()
     readme = (BASE / "README.md").read_text()
     assert {name for name in read if f"`{name}`" not in readme} == set()
+
+
+@pytest.mark.parametrize(("value", "starts"), [("off", True), ("5/15m", True), ("30/minute", False), ("ten", False)])
+def test_an_auth_rate_limit_is_off_or_well_formed_else_the_project_does_not_start(value, starts):
+    # A malformed rate would otherwise close the endpoint it guards (a 503 for everyone) at run time.
+    env = {**os.environ, "RATE_LIMIT_LOGIN_IP": value}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=BASE, env=env, capture_output=True, text=True, check=False
+    )
+    assert (result.returncode == 0) == starts, result.stderr[-500:]
+    if not starts:
+        assert "RATE_LIMIT_LOGIN_IP must look like" in result.stderr
