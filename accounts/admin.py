@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.console_login import ConsolePasswordForm
-from accounts.models import Notification, User, UserSettings
+from accounts.models import ClientPreferences, Notification, User, UserSettings
 from accounts.services import settings as user_settings
 from accounts.services.mfa import mfa_reset_by_admin, mfa_status
 from accounts.services.users import (
@@ -17,6 +17,7 @@ from accounts.services.users import (
     user_update_by_admin,
 )
 from config.admin_mixins import (
+    ListInline,
     ServiceSaveMixin,
     StaffScopedAdmin,
     form_changes,
@@ -65,6 +66,15 @@ class UserSettingsInline(admin.StackedInline):
     extra = 0
 
 
+class ClientPreferencesInline(ListInline):
+    """What the client apps keep for the user (JLC's display settings): shown, never edited here;
+    the user changes them in that app."""
+
+    model = ClientPreferences
+    fields = ["client", "data", "updated_at"]
+    verbose_name_plural = "client app preferences"
+
+
 @admin.register(User)
 class UserAdmin(ServiceSaveMixin, StaffScopedAdmin, DjangoUserAdmin):
     form = UserEditForm
@@ -85,7 +95,7 @@ class UserAdmin(ServiceSaveMixin, StaffScopedAdmin, DjangoUserAdmin):
         "last_login",
         "date_joined",
     ]
-    inlines = [UserSettingsInline]
+    inlines = [UserSettingsInline, ClientPreferencesInline]
     actions = ["reset_two_factor"]
     fieldsets = (
         (None, {"fields": ("email", "email_verified", "pending_email", "password", "uuid")}),

@@ -204,6 +204,30 @@ class UserSettings(models.Model):
         return kind in self.notification_preferences.get("muted_kinds", [])
 
 
+class ClientPreferences(models.Model):
+    """Display preferences that one of the client apps keeps for a user (JLC's amounts, breaks
+    and reminders, say): a small JSON object whose keys and values that client's adapter
+    defines. Timekeep reads nothing in it; `accounts.services.preferences` bounds its size."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="client_preferences")
+    # The client's short name, as its tokens carry it (`jlc`).
+    client = models.CharField(max_length=32)
+    data = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "client preferences"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="accounts_client_preferences_unique"),
+            models.CheckConstraint(
+                condition=Q(client__regex=r"^[a-z0-9][a-z0-9_-]*$"), name="accounts_client_preferences_client_slug"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} preferences of {self.user}"
+
+
 class Notification(models.Model):
     """One message in a user's inbox. Every app writes these through
     `accounts.services.notifications.notification_send`."""

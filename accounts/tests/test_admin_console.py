@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import Role, User, UserSettings
+from accounts.models import ClientPreferences, Role, User, UserSettings
+from accounts.services.preferences import client_preferences_get, client_preferences_update
 from accounts.tests.factories import PASSWORD, StaffFactory, UserFactory
 from accounts.tokens import issue_token_pair
 from audit.models import Action, AuditEvent
@@ -41,7 +42,8 @@ def _console(user) -> Client:
 
 
 def _change_form(user, **overrides) -> dict:
-    """What the change form posts for `user` (no settings row, so an empty inline)."""
+    """What the change form posts for `user` (no settings row and no client preferences, so
+    empty inlines)."""
     data = {
         "email": user.email,
         "display_name": user.display_name,
@@ -55,6 +57,10 @@ def _change_form(user, **overrides) -> dict:
         "settings-INITIAL_FORMS": "0",
         "settings-MIN_NUM_FORMS": "0",
         "settings-MAX_NUM_FORMS": "1",
+        "client_preferences-TOTAL_FORMS": "0",
+        "client_preferences-INITIAL_FORMS": "0",
+        "client_preferences-MIN_NUM_FORMS": "0",
+        "client_preferences-MAX_NUM_FORMS": "1000",
         "_save": "Save",
     }
     data.update(overrides)
@@ -265,3 +271,28 @@ def test_an_admin_changing_their_own_settings_in_the_console_writes_no_row(admin
     settings.refresh_from_db()
     assert settings.theme == "dark"
     assert not AuditEvent.objects.exists()
+
+
+def test_the_user_page_lists_client_preferences_read_only(admin_user):
+    target = UserFactory()
+    client_preferences_update(actor=target, client="jlc", changes={"minimalistMode": True})
+    url = reverse("admin:accounts_user_change", args=[target.pk])
+
+    page = _console(admin_user).get(url).content.decode()
+    assert "client app preferences" in page.lower() and "minimalistMode" in page
+    assert 'name="client_preferences-0-data"' not in page  # shown, not an input
+
+    saved = _console(admin_user).post(
+        url, {**_change_form(target, display_name="Renamed"), "client_preferences-INITIAL_FORMS": "1", **_row(target)}
+    )
+    assert saved.status_code == 302
+    assert client_preferences_get(user=target, client="jlc") == {"minimalistMode": True}
+
+
+def _row(user) -> dict:
+    row = ClientPreferences.objects.get(user=user)
+    return {
+        "client_preferences-TOTAL_FORMS": "1",
+        "client_preferences-0-id": row.pk,
+        "client_preferences-0-user": user.pk,
+    }
