@@ -73,6 +73,28 @@ def lap_end(*, start: datetime, ended: datetime | None, duration: int | None) ->
     return start + timedelta(seconds=max(duration or 0, 1))
 
 
+# JLC's eight display settings and its original backend's defaults, in the order it listed them.
+SETTINGS_DEFAULTS = {
+    "showAmount": True,
+    "showStatsBeforeLaps": False,
+    "breaksImpactAmount": False,
+    "breaksImpactTime": False,
+    "minimalistMode": False,
+    "notificationEnabled": True,
+    "notificationIntervalHours": 2.0,
+    "hourlyAmount": 450.0,
+}
+
+
+def settings_json(stored: dict) -> dict:
+    """The flat settings object: what the account keeps for JLC, the original's default for
+    anything never set (or not of the setting's type)."""
+    return {
+        name: stored[name] if type(stored.get(name)) is type(default) else default
+        for name, default in SETTINGS_DEFAULTS.items()
+    }
+
+
 def _laps(session: Session) -> list[TimeEntry]:
     return sorted(session.laps.all(), key=lambda lap: (lap.start, lap.pk))
 
@@ -178,3 +200,36 @@ class LapUpdateInput(serializers.Serializer):
 
 class UploadInput(serializers.Serializer):
     file = serializers.FileField()
+
+
+class Flag(serializers.BooleanField):
+    """A JSON boolean, nothing that merely looks like one."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
+class Number(serializers.FloatField):
+    """A number or a numeric string (JLC's Settings page keeps the input's text, `"500"`); a
+    boolean is no number."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SettingsInput(serializers.Serializer):
+    """A settings PUT: every field optional, null meaning "unchanged" as in the original;
+    `customSettings` (the same object again) is not read."""
+
+    showAmount = Flag(required=False, allow_null=True)
+    showStatsBeforeLaps = Flag(required=False, allow_null=True)
+    breaksImpactAmount = Flag(required=False, allow_null=True)
+    breaksImpactTime = Flag(required=False, allow_null=True)
+    minimalistMode = Flag(required=False, allow_null=True)
+    notificationEnabled = Flag(required=False, allow_null=True)
+    notificationIntervalHours = Number(required=False, allow_null=True, min_value=0, max_value=24 * 366)
+    hourlyAmount = Number(required=False, allow_null=True, min_value=0, max_value=1_000_000_000)

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.services.auth import access_token_issue, auth_login, auth_logout, user_register
+from accounts.services.preferences import client_preferences_get, client_preferences_update
 from compat.base import CompatView, PublicView, error_code, parse
 from compat.jlc import translators as t
 from config.api.ratelimit import limit_by_account, limit_by_ip, limit_refresh
@@ -239,11 +240,18 @@ class ImageDeleteView(JlcView):
 
 
 class SettingsView(JlcView):
-    """JLC's display settings (amounts, breaks, reminders) have no counterpart in Timekeep's
-    settings, which hold no per-client preferences: they stay in the browser, where JLC saves
-    them anyway. A 404 with the reason, never a save that stores nothing."""
+    """JLC's eight display settings, kept for the account by accounts (client preferences of
+    `jlc`). GET answers all eight, the original's defaults for any never set; PUT changes the
+    fields it names (absent or null: unchanged) and answers all eight."""
 
     def get(self, request):
-        raise NotFound("Timekeep does not store Just Like Clockwork's settings; they stay in this browser.")
+        return Response(t.settings_json(client_preferences_get(user=request.user, client=CLIENT)))
 
-    put = get
+    def put(self, request):
+        data = parse(t.SettingsInput, request.data)
+        changes = {name: value for name, value in data.items() if value is not None}
+        if changes:
+            stored = client_preferences_update(actor=request.user, client=CLIENT, changes=changes)
+        else:
+            stored = client_preferences_get(user=request.user, client=CLIENT)
+        return Response(t.settings_json(stored))

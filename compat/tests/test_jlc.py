@@ -1,7 +1,7 @@
 """Just Like Clockwork's SPA against /compat/jlc/, as its apiClient.js calls it: the health
 probe, sign-up and login with a username, a live session whose laps carry `toLocaleString()`
 times, a lap image, completion, the Sessions page's list and detail, lap edits, the offline
-sync, token refresh without rotation, logout, and the settings it cannot sync."""
+sync, token refresh without rotation, logout, and the Settings page's eight settings."""
 
 from datetime import UTC, datetime
 
@@ -336,12 +336,92 @@ def test_revoke_all_ends_jlcs_refresh_token_too():
     assert spa.call("post", "/auth/refresh", {"refreshToken": spa.refresh}).status_code == 401
 
 
-def test_settings_are_not_stored_and_say_so():
+DEFAULTS = {
+    "showAmount": True,
+    "showStatsBeforeLaps": False,
+    "breaksImpactAmount": False,
+    "breaksImpactTime": False,
+    "minimalistMode": False,
+    "notificationEnabled": True,
+    "notificationIntervalHours": 2.0,
+    "hourlyAmount": 450.0,
+}
+
+
+def settings_of(response) -> dict:
+    """What Settings.jsx reads: `(body.customSettings || body).<field>`."""
+    assert response.status_code == 200, response.content
+    body = response.json()
+    return {name: (body.get("customSettings") or body)[name] for name in DEFAULTS}
+
+
+@pytest.mark.parametrize("path", ["/settings/", "/settings"])
+def test_settings_start_at_the_originals_defaults(path):
     spa, _ = signed_in()
 
-    for response in (spa.call("get", "/settings/"), spa.call("put", "/settings/", {"showAmount": True})):
-        assert response.status_code == 404
-        assert "stay in this browser" in response.json()["detail"]
+    response = spa.call("get", path)
+
+    assert settings_of(response) == DEFAULTS
+    assert response.json() == DEFAULTS  # the flat object, nothing else
+
+
+def test_the_settings_page_saves_with_customsettings_and_a_numeric_string_amount():
+    spa, user = signed_in()
+    # Settings.jsx sends the flat object and the same again under `customSettings`; the amount
+    # is the input's text.
+    page = {**DEFAULTS, "minimalistMode": True, "notificationIntervalHours": 4, "hourlyAmount": "500"}
+
+    saved = spa.call("put", "/settings/", {**page, "customSettings": {**page, "hourlyAmount": "bogus"}})
+
+    expected = {**DEFAULTS, "minimalistMode": True, "notificationIntervalHours": 4.0, "hourlyAmount": 500.0}
+    assert settings_of(saved) == expected
+    assert settings_of(spa.call("get", "/settings")) == expected
+    # Another browser signed in to the same account reads them too.
+    other = Spa()
+    other.keep(other.call("post", "/auth/login", {"username": user.email, "password": PASSWORD}).json())
+    assert settings_of(other.call("get", "/settings/")) == expected
+
+
+def test_a_partial_put_changes_only_the_fields_it_names():
+    spa, _ = signed_in()
+    spa.call("put", "/settings/", {"showAmount": False, "hourlyAmount": 300})
+
+    changed = spa.call("put", "/settings", {"breaksImpactTime": True, "hourlyAmount": None})
+
+    assert settings_of(changed) == {**DEFAULTS, "showAmount": False, "breaksImpactTime": True, "hourlyAmount": 300.0}
+    assert settings_of(spa.call("put", "/settings/", {})) == settings_of(changed)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"showAmount": "yes"}, "showAmount"),
+        ({"minimalistMode": 1}, "minimalistMode"),
+        ({"hourlyAmount": "five hundred"}, "hourlyAmount"),
+        ({"hourlyAmount": True}, "hourlyAmount"),
+        ({"notificationIntervalHours": -1}, "notificationIntervalHours"),
+        ({"notificationIntervalHours": [2]}, "notificationIntervalHours"),
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_a_422_with_one_detail_string_and_changes_nothing(body, field):
+    spa, _ = signed_in()
+    spa.call("put", "/settings/", {"showAmount": False})
+
+    refused = spa.call("put", "/settings/", {"minimalistMode": True, **body})  # the valid field is not kept either
+
+    assert refused.status_code == 422
+    assert isinstance(refused.json()["detail"], str)
+    assert field in refused.json()["detail"]
+    assert settings_of(spa.call("get", "/settings/")) == {**DEFAULTS, "showAmount": False}
+
+
+def test_settings_are_per_account_and_need_a_token():
+    spa, _ = signed_in()
+    spa.call("put", "/settings/", {"minimalistMode": True})
+    other, _ = signed_in()
+
+    assert settings_of(other.call("get", "/settings/")) == DEFAULTS
+    assert APIClient().get(f"{BASE}/settings/").status_code == 401
 
 
 def test_a_preflight_from_the_spas_origin_is_answered(settings):
