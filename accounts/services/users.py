@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -107,27 +108,108 @@ def user_create_by_admin(
     display_name: str = "",
     role: str = Role.USER,
     manager: User | None = None,
+    is_active: bool = True,
 ) -> User:
-    """An account made by an ADMIN (the staff console), with default settings. `password`
-    None makes an account that cannot sign in with a password (a password reset sets one).
-    Audited as `user.create`; a verification link goes to the address."""
+    """An account made by an ADMIN (the staff console, a client's admin page, an import), with
+    default settings. `password` None makes an account that cannot sign in with a password (a
+    password reset sets one); `is_active` False one that cannot sign in until activated.
+    Audited as one `user.create`; a verification link goes to the address."""
     _require_admin(actor)
     email = User.objects.normalize_email(email)
-    candidate = User(email=email, display_name=display_name)
-    if password is not None:
-        _check_password(password, candidate, field="password")
-    _check_email_free(email, None)
+    _new_account_check(email=email, password=password, display_name=display_name)
     if manager is not None:
         manager_check(user=None, manager=manager)
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email, password, role=role, display_name=display_name, manager=manager)
+            user = User.objects.create_user(
+                email, password, role=role, display_name=display_name, manager=manager, is_active=is_active
+            )
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
     UserSettings.objects.get_or_create(user=user)
-    audit_record(actor=actor, action=Action.USER_CREATE, target=user, changes={"role": user.role})
+    changes = {"role": user.role} if is_active else {"role": user.role, "is_active": False}
+    audit_record(actor=actor, action=Action.USER_CREATE, target=user, changes=changes)
     email_verification_queue(user=user, address=user.email)  # the person proves the address is theirs
     return user
+
+
+# At most this many accounts per import: each password is hashed (Argon2, about 0.2 s on one
+# core), and the import answers within one request (the server's worker timeout is 30 s).
+IMPORT_MAX_ROWS = 100
+# At most this many bad rows are named in a refusal.
+IMPORT_MAX_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """One account of an import. `row` is how the caller names it in errors (a file's line
+    number); by default its position in the list, from 1."""
+
+    email: str
+    password: str | None
+    display_name: str = ""
+    role: str = Role.USER
+    is_active: bool = True
+    row: int | None = None
+
+
+@transaction.atomic
+def users_import_by_admin(*, actor: User, rows: Sequence[NewUser]) -> list[User]:
+    """Many accounts made by an ADMIN at once, all or none: each exactly as
+    `user_create_by_admin` makes one (password validators, a free address, one `user.create`
+    audit row, a verification link).
+
+    Every row is checked before any is created (no password is hashed for an import that will
+    be refused): an address twice in `rows`, a taken one, a refused password or an unknown role
+    is a ValidationFailed (`import_invalid`, 400) naming each bad row (up to
+    IMPORT_MAX_PROBLEMS), and nothing is created. More than IMPORT_MAX_ROWS rows, or none, is a
+    ValidationFailed (`import_too_large`, `import_empty`) before any check."""
+    _require_admin(actor)
+    if not rows:
+        raise ValidationFailed("There are no accounts to create.", code="import_empty")
+    if len(rows) > IMPORT_MAX_ROWS:
+        raise ValidationFailed(
+            f"At most {IMPORT_MAX_ROWS} accounts can be imported at once; this has {len(rows)}.",
+            code="import_too_large",
+        )
+    labelled = [(row.row if row.row is not None else number, row) for number, row in enumerate(rows, 1)]
+    problems: dict[int, str] = {}
+    first_row: dict[str, int] = {}
+    for label, row in labelled:
+        email = User.objects.normalize_email(row.email)
+        try:
+            if email in first_row:
+                raise ValidationFailed(f"{email} is also on row {first_row[email]}.")
+            first_row[email] = label
+            if row.role not in Role.values:
+                raise ValidationFailed(f"Not a role: {row.role!r}.")
+            _new_account_check(email=email, password=row.password, display_name=row.display_name)
+        except (ValidationFailed, Conflict) as exc:
+            problems[label] = exc.message
+    if not problems:
+        created = []
+        for label, row in labelled:
+            try:
+                created.append(
+                    user_create_by_admin(
+                        actor=actor,
+                        email=row.email,
+                        password=row.password,
+                        display_name=row.display_name,
+                        role=row.role,
+                        is_active=row.is_active,
+                    )
+                )
+            except (ValidationFailed, Conflict) as exc:  # an address taken meanwhile
+                problems[label] = exc.message
+                break
+        if not problems:
+            return created
+    lines = [f"Row {label}: {message}" for label, message in sorted(problems.items())[:IMPORT_MAX_PROBLEMS]]
+    if len(problems) > IMPORT_MAX_PROBLEMS:
+        lines.append(f"... and {len(problems) - IMPORT_MAX_PROBLEMS} more rows.")
+    # Raised out of the transaction: whatever was created before a late refusal is rolled back.
+    raise ValidationFailed("Nothing was imported. " + " ".join(lines), code="import_invalid", fields={"rows": lines})
 
 
 @transaction.atomic
@@ -215,6 +297,13 @@ def manager_check(*, user: User | None, manager: User) -> None:
         raise ValidationFailed("A user cannot be their own manager.", fields={"manager": ["Cannot be the user."]})
     if not manager.is_staff_role:
         raise ValidationFailed("A manager must be STAFF or ADMIN.", fields={"manager": ["Must be STAFF or ADMIN."]})
+
+
+def _new_account_check(*, email: str, password: str | None, display_name: str) -> None:
+    """What a new account's address and password must pass (normalized `email`)."""
+    if password is not None:
+        _check_password(password, User(email=email, display_name=display_name), field="password")
+    _check_email_free(email, None)
 
 
 def _require_admin(actor: User) -> None:
