@@ -1,14 +1,17 @@
 """Time Tracker's React app against /compat/timetracker/, with RTK Query's calls: form login,
 the profile, starting and stopping tracking, the entries table, a leave request through to the
-leave app, the dashboard from the analytics app, the admin pages' lists."""
+leave app, the dashboard from the analytics app, the admin pages' lists and the user import."""
 
 from datetime import date
 from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from accounts.models import Role, User
 from accounts.tests.factories import PASSWORD, AdminFactory, StaffFactory, UserFactory
+from audit.models import Action, AuditEvent
 from leave.models import LeaveRequest, RequestStatus
 from leave.tests.factories import WorkPatternFactory, ledger_row
 from tracking.models import TimeEntry
@@ -247,7 +250,7 @@ def test_paths_without_trailing_slash_and_unknown_ones():
 
     assert client.get(f"{BASE}/time-entries").status_code == 200
     assert client.get(f"{BASE}/time-entries/").status_code == 200
-    assert client.post(f"{BASE}/admin/users/bulk-import").status_code == 404
+    assert client.post(f"{BASE}/time-entries/some-id/approve").status_code == 404
 
 
 def test_cors_preflight_with_authorization_from_the_apps_origin(settings):
@@ -263,3 +266,121 @@ def test_cors_preflight_with_authorization_from_the_apps_origin(settings):
     assert preflight.status_code == 200
     assert preflight["Access-Control-Allow-Origin"] == "https://tracker.example.com"
     assert "authorization" in preflight["Access-Control-Allow-Headers"].lower()
+
+
+HEADER = "email,password,full_name,role,is_active\n"
+
+
+def upload(client, text, name="users.csv"):
+    """UserManagement's import: multipart with one field `file`."""
+    content = text.encode() if isinstance(text, str) else text
+    return client.post(
+        f"{BASE}/admin/users/bulk-import", {"file": SimpleUploadedFile(name, content)}, format="multipart"
+    )
+
+
+def test_the_csv_import_creates_the_users_and_answers_them_as_the_list_does():
+    admin = login(AdminFactory())
+    csv = HEADER + (
+        "ann@example.com,a-Long-pass-91,Ann Lee,normal,true\n"
+        "Bob@Example.com,a-Long-pass-92,Bob,admin,\n"
+        "cy@example.com,a-Long-pass-93,,,false\n"
+    )
+
+    response = upload(admin, "\ufeff" + csv)  # as a spreadsheet saves it, with a byte-order mark
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [(u["email"], u["full_name"], u["role"], u["is_active"]) for u in body] == [
+        ("ann@example.com", "Ann Lee", "normal", True),
+        ("bob@example.com", "Bob", "admin", True),
+        ("cy@example.com", "", "normal", False),
+    ]
+    listed = {u["id"]: u for u in admin.get(f"{BASE}/admin/users?skip=0&limit=100").json()}
+    assert all(listed[u["id"]] == u for u in body)
+    assert User.objects.get(email="bob@example.com").role == Role.ADMIN
+    assert AuditEvent.objects.filter(action=Action.USER_CREATE).count() == 3
+    signed_in = APIClient().post(
+        f"{BASE}/auth/login",
+        urlencode({"username": "ann@example.com", "password": "a-Long-pass-91"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert signed_in.status_code == 200  # the password of the file
+
+
+def test_a_bad_row_creates_nothing_and_the_answer_names_it():
+    admin = login(AdminFactory())
+    taken = UserFactory()
+    rows = [
+        "ok@example.com,a-Long-pass-91,Ok,normal,true",
+        "weak@example.com,123,Weak,normal,true",
+        f"{taken.email},a-Long-pass-91,Taken,normal,true",
+    ]
+
+    refused = upload(admin, HEADER + "\n".join(rows) + "\n")
+
+    assert refused.status_code == 400
+    detail = refused.json()["detail"]
+    assert isinstance(detail, str)
+    assert "Row 3: This password is too short" in detail and "Row 4: An account with this email" in detail
+    assert not User.objects.filter(email="ok@example.com").exists()
+
+    malformed = upload(admin, HEADER + "ok@example.com,a-Long-pass-91,Ok,boss,true\nnot-an-address,x,,,\n")
+    assert malformed.status_code == 400
+    assert "Row 2: role:" in malformed.json()["detail"] and "Row 3: email:" in malformed.json()["detail"]
+    assert not User.objects.filter(email="ok@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status", "fragment"),
+    [
+        ("users.xlsx", b"PK\x03\x04", 501, "Excel"),
+        ("users.xls", b"\xd0\xcf", 501, "Excel"),
+        ("users.txt", HEADER, 400, "Unsupported file format"),
+        ("users.csv", "name,mail\nx,y\n", 400, "email and password missing"),
+        ("users.csv", HEADER, 400, "no accounts"),
+        ("users.csv", b"email,password\n\xff\xfe,x\n", 400, "UTF-8"),
+    ],
+)
+def test_files_the_import_cannot_read(name, content, status, fragment):
+    response = upload(login(AdminFactory()), content, name)
+
+    assert response.status_code == status
+    assert fragment in response.json()["detail"]
+
+
+def test_the_import_is_bounded_in_rows_and_bytes():
+    admin = login(AdminFactory())
+    many = HEADER + "".join(f"u{n}@example.com,a-Long-pass-91,,,\n" for n in range(101))
+
+    too_many = upload(admin, many)
+    assert too_many.status_code == 400
+    assert "At most 100 accounts" in too_many.json()["detail"]
+    too_big = upload(admin, HEADER + "x" * (1024 * 1024))
+    assert too_big.status_code == 413
+    assert User.objects.count() == 1
+
+
+def test_only_an_admin_imports_and_sees_pending_entries():
+    for person in (UserFactory(), StaffFactory()):
+        client = login(person)
+        refused = upload(client, HEADER + "x@example.com,a-Long-pass-91,,,\n")
+        assert refused.status_code == 403
+        assert isinstance(refused.json()["detail"], str)
+        assert client.get(f"{BASE}/admin/time-entries/pending?skip=0&limit=100").status_code == 403
+    assert not User.objects.filter(email="x@example.com").exists()
+
+
+def test_no_time_entry_is_ever_pending_as_every_entry_reads_approved(clock):
+    user = UserFactory()
+    client = login(user)
+    start = clock.set(2025, 9, 8, 9, 0)
+    client.post(f"{BASE}/time-entries", {"start_time": z(start), "end_time": z(start.replace(hour=10))}, format="json")
+    assert all(entry["is_approved"] for entry in client.get(f"{BASE}/time-entries").json())
+
+    admin = login(AdminFactory())
+    pending = admin.get(f"{BASE}/admin/time-entries/pending?skip=0&limit=100")
+
+    assert (pending.status_code, pending.json()) == (200, [])
+    assert admin.get(f"{BASE}/admin/time-entries/pending/").json() == []
+    assert admin.get(f"{BASE}/admin/time-entries/pending?limit=0").status_code == 422

@@ -17,7 +17,9 @@ urlpatterns = [
     route(rf"{V1}/leave-requests/{ID}/action", views.LeaveActionView.as_view(), name="leave-request-action"),
     route(rf"{V1}/analytics/dashboard", views.DashboardView.as_view(), name="dashboard"),
     route(rf"{V1}/admin/users", views.AdminUsersView.as_view(), name="admin-users"),
+    route(rf"{V1}/admin/users/bulk-import", views.AdminUserImportView.as_view(), name="admin-user-import"),
     route(rf"{V1}/admin/users/{ID}", views.AdminUserView.as_view(), name="admin-user"),
+    route(rf"{V1}/admin/time-entries/pending", views.AdminPendingEntriesView.as_view(), name="admin-pending-entries"),
     route(rf"{V1}/admin/leave-requests/pending", views.AdminPendingLeaveView.as_view(), name="admin-pending-leave"),
     # The client calls the first; its original backend served the second.
     route(rf"{V1}/analytics/admin/compliance/working-time", views.ComplianceView.as_view(), name="compliance"),
