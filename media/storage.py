@@ -1,10 +1,11 @@
 """Where image bytes live, and the signed, expiring URLs that reach them.
 
-`settings.STORAGES["default"]` is one of the two backends below: config/settings.py picks
-`S3MediaStorage` when an S3 endpoint is configured and `LocalMediaStorage` (files under
-MEDIA_ROOT) otherwise. Both answer the same extra questions: a signed URL to GET or PUT one key
-(`signed_url`), readiness (`check_ready`) and a listing with modification times
-(`iter_objects`) for the orphan sweep. media looks the storage up at call time
+`settings.STORAGES["default"]` is one of two backends: config/settings.py picks
+`S3MediaStorage` (media/s3.py, imported only when settings name it: it needs boto3) when an S3
+endpoint is configured and `LocalMediaStorage` (below; files under MEDIA_ROOT) otherwise. Both
+answer the same extra questions: a signed URL to GET or PUT one key (`signed_url`), readiness
+(`check_ready`), a listing with modification times (`iter_objects`) for the orphan sweep, and
+which errors mean an outage (`outage_errors`). media looks the storage up at call time
 (`media_storage()`), so tests switch backends with the `settings` fixture.
 
 The functions at the bottom are what the services use: they validate keys and turn a storage
@@ -18,15 +19,13 @@ import mimetypes
 import os
 import re
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
@@ -34,10 +33,12 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from storages.backends.s3 import S3Storage
 
 from config.errors import NotFound, PermissionDenied
 from media.errors import PayloadTooLarge, StorageUnavailable
+
+if TYPE_CHECKING:
+    from media.s3 import S3MediaStorage
 
 MAX_KEY_LENGTH = 512
 # Segments of letters, digits, `.`, `_`, `-`, never starting with a dot (no `..`, no hidden
@@ -107,6 +108,8 @@ class LocalMediaStorage(SignedUrls, FileSystemStorage):
     PUT) content type and length, like an S3 presigned URL."""
 
     SALT = "media.local-signed-url"
+    # What storage_errors turns into a 503.
+    outage_errors: tuple[type[Exception], ...] = (OSError,)
 
     def __init__(self, **options):
         options.setdefault("allow_overwrite", True)  # a key names one object, as on S3
@@ -178,72 +181,22 @@ class LocalMediaStorage(SignedUrls, FileSystemStorage):
         return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
-class S3MediaStorage(SignedUrls, S3Storage):
-    """django-storages' S3 backend set up for MinIO and other S3 servers: signature v4,
-    path-style addressing, short timeouts (an unreachable server is a quick 503, not a hung
-    worker), private objects.
+def __getattr__(name: str):
+    # `media.storage.S3MediaStorage`, the name settings give the S3 backend, imported on first use.
+    if name == "S3MediaStorage":
+        from media.s3 import S3MediaStorage
 
-    `public_endpoint_url` is used only to sign URLs handed to browsers: a MinIO reached at an
-    internal host name (`http://minio:9000`) still gives clients a URL they can open. The
-    signature covers the host, so the public endpoint must forward requests with that Host."""
-
-    def __init__(self, *, public_endpoint_url: str | None = None, **options):
-        options.setdefault("signature_version", "s3v4")
-        options.setdefault("addressing_style", "path")
-        options.setdefault("file_overwrite", True)
-        options.setdefault("default_acl", None)
-        options.setdefault(
-            "client_config",
-            Config(
-                signature_version=options["signature_version"],
-                s3={"addressing_style": options["addressing_style"]},
-                connect_timeout=3,
-                read_timeout=20,
-                retries={"max_attempts": 2, "mode": "standard"},
-            ),
-        )
-        super().__init__(**options)
-        self.public_endpoint_url = public_endpoint_url or None
-        self._signer = None
-        self._signer_lock = threading.Lock()
-
-    def _signing_client(self):
-        if self.public_endpoint_url is None:
-            return self.connection.meta.client
-        with self._signer_lock:
-            if self._signer is None:
-                self._signer = self._create_session().client(
-                    "s3",
-                    endpoint_url=self.public_endpoint_url,
-                    region_name=self.region_name,
-                    use_ssl=self.use_ssl,
-                    verify=self.verify,
-                    config=self.client_config,
-                )
-        return self._signer
-
-    def _presign(self, key, *, method, expires_in, content_type, content_length, now):
-        """Presign with botocore (no network call). botocore signs with its own clock; `now`
-        only moves the reported expiry."""
-        params = {"Bucket": self.bucket_name, "Key": key}
-        if method == "PUT":
-            params.update(ContentType=content_type, ContentLength=content_length)
-        operation = "put_object" if method == "PUT" else "get_object"
-        url = self._signing_client().generate_presigned_url(operation, Params=params, ExpiresIn=expires_in)
-        return url, now + timedelta(seconds=expires_in)
-
-    def check_ready(self) -> str:
-        self.connection.meta.client.head_bucket(Bucket=self.bucket_name)
-        return "s3"
-
-    def iter_objects(self) -> Iterator[tuple[str, datetime]]:
-        for summary in self.bucket.objects.all():
-            yield summary.key, summary.last_modified
+        return S3MediaStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def media_storage() -> LocalMediaStorage | S3MediaStorage:
     storage = storages["default"]
-    if not isinstance(storage, (LocalMediaStorage, S3MediaStorage)):
+    if isinstance(storage, LocalMediaStorage):
+        return storage
+    from media.s3 import S3MediaStorage  # already loaded when it is the backend
+
+    if not isinstance(storage, S3MediaStorage):
         raise ImproperlyConfigured(
             "STORAGES['default'] must be media.storage.LocalMediaStorage or media.storage.S3MediaStorage."
         )
@@ -267,11 +220,12 @@ def local_signed_storage(key: str) -> LocalMediaStorage:
 def storage_errors():
     """A storage outage (server down, bucket missing, credentials refused, disk full) is a 503
     the client may retry. A missing object stays FileNotFoundError for the caller to judge."""
+    outage_errors = media_storage().outage_errors
     try:
         yield
     except FileNotFoundError:
         raise
-    except (BotoCoreError, ClientError, OSError) as exc:
+    except outage_errors as exc:
         raise StorageUnavailable("Image storage is unavailable; try again shortly.") from exc
 
 
