@@ -8,11 +8,14 @@ times are in UTC, and a cancelled appointment is sent with METHOD:CANCEL.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from scheduling.models import Appointment, AppointmentStatus
+
+if TYPE_CHECKING:
+    from icalendar import vCalAddress
 
 FILE_NAME = "appointment.ics"
 UID_DOMAIN = "appointments.timekeep"
@@ -30,6 +33,8 @@ def appointment_uid(appointment: Appointment) -> str:
 
 
 def _address(user, role: str) -> vCalAddress:
+    from icalendar import vCalAddress, vText  # see appointment_ics
+
     address = vCalAddress(f"mailto:{user.email}")
     address.params["cn"] = vText(user.name)
     address.params["role"] = vText(role)
@@ -39,6 +44,9 @@ def _address(user, role: str) -> vCalAddress:
 def appointment_ics(appointment: Appointment, *, now: datetime, cancel: bool = False) -> str:
     """The appointment as a one-event calendar: METHOD:REQUEST, or METHOD:CANCEL once cancelled
     (or with `cancel`, for a staff member it was taken from)."""
+    # icalendar (about 2 MB) is imported by the code that writes a calendar, not by every process.
+    from icalendar import Calendar, Event
+
     cancelled = cancel or appointment.status == AppointmentStatus.CANCELLED
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.APP_NAME}//Appointments//EN")

@@ -12,11 +12,11 @@ events in the person's own calendar days; entries and appointments are UTC insta
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from icalendar import Calendar, Event
 
 from accounts.models import User
 from analytics.models import CalendarFeed
@@ -29,8 +29,18 @@ from scheduling.ics import appointment_uid
 from scheduling.selectors import appointment_list
 from tracking.selectors import time_entry_list
 
+if TYPE_CHECKING:
+    from icalendar import Event
+
 UID_DOMAIN = "timekeep"
 LEAVE_STATUS = {RequestStatus.APPROVED: "CONFIRMED", RequestStatus.PENDING: "TENTATIVE"}
+
+
+def _event() -> Event:
+    # icalendar (about 2 MB) is imported by the request that builds a feed, not by every worker.
+    from icalendar import Event
+
+    return Event()
 
 
 def calendar_feed_by_token(token: str) -> CalendarFeed | None:
@@ -40,7 +50,7 @@ def calendar_feed_by_token(token: str) -> CalendarFeed | None:
 
 
 def _leave_event(request: LeaveRequest, now: datetime) -> Event:
-    event = Event()
+    event = _event()
     event.add("uid", f"leave-{request.uuid}@{UID_DOMAIN}")
     event.add("dtstamp", now)
     event.add("last-modified", request.updated_at)
@@ -61,7 +71,7 @@ def _leave_event(request: LeaveRequest, now: datetime) -> Event:
 
 
 def _holiday_event(item, now: datetime) -> Event:
-    event = Event()
+    event = _event()
     if item.id is not None:
         uid = f"holiday-{item.id}@{UID_DOMAIN}"
     else:
@@ -78,7 +88,7 @@ def _holiday_event(item, now: datetime) -> Event:
 
 
 def _appointment_event(appointment, user: User, now: datetime) -> Event:
-    event = Event()
+    event = _event()
     event.add("uid", appointment_uid(appointment))
     event.add("sequence", appointment.ics_sequence)
     event.add("dtstamp", now)
@@ -94,7 +104,7 @@ def _appointment_event(appointment, user: User, now: datetime) -> Event:
 
 
 def _entry_event(entry, now: datetime) -> Event:
-    event = Event()
+    event = _event()
     event.add("uid", f"time-entry-{entry.uuid}@{UID_DOMAIN}")
     event.add("dtstamp", now)
     event.add("last-modified", entry.updated_at)
@@ -119,6 +129,8 @@ def feed_window(user: User, now: datetime) -> tuple[date, date]:
 def calendar_feed_ics(*, user: User, entries: bool = False, now: datetime | None = None) -> bytes:
     """`user`'s calendar as an iCalendar file. Four queries (leave, company holidays,
     appointments, and entries when asked), whatever the number of events."""
+    from icalendar import Calendar  # see _event
+
     now = now or timezone.now()
     first, last = feed_window(user, now)
     zone = user_zone(user)
