@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
-import xlsxwriter
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, CharField, F, Func, Value, When
@@ -418,6 +417,10 @@ def csv_write(table: Table, target: IO[bytes]) -> None:
 def xlsx_write(table: Table, target: IO[bytes] | str) -> None:
     """The table as one worksheet. xlsxwriter's constant-memory mode writes each row to a
     temporary file as soon as the next one starts, so memory stays flat however many rows."""
+    # xlsxwriter (about 2 MB) is imported by the request or task that writes a workbook, not by
+    # every process.
+    import xlsxwriter
+
     workbook = xlsxwriter.Workbook(
         target,
         {
