@@ -14,15 +14,16 @@ import logging
 import struct
 import warnings
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
-from PIL import Image as PillowImage
-from PIL import ImageOps
 
 from config.errors import ValidationFailed
 from media.errors import PayloadTooLarge
 from media.models import FORMAT_CONTENT_TYPES, FORMAT_EXTENSIONS
+
+if TYPE_CHECKING:
+    from PIL import Image as PillowImage
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,9 @@ def process_image(data: bytes) -> ProcessedImage:
     """Validate and re-encode. Raises ValidationFailed (400) with code `empty_file`,
     `unsupported_format`, `too_many_pixels`, `trailing_data` or `invalid_image`, or
     PayloadTooLarge (413, `file_too_large`)."""
+    # Pillow is imported by the request that processes an upload, not by every worker.
+    from PIL import Image as PillowImage
+
     limit = settings.MAX_UPLOAD_BYTES
     if not data:
         raise ValidationFailed("The file is empty.", code="empty_file", fields={"file": ["The file is empty."]})
@@ -165,6 +169,8 @@ def _webp_end(data: bytes) -> int | None:
 
 
 def _reencode(image: PillowImage.Image) -> ProcessedImage:
+    from PIL import ImageOps  # see process_image
+
     source_format = image.format
     image.load()
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
