@@ -2,7 +2,6 @@ import re
 import zoneinfo
 from functools import cache
 
-import holidays
 from django.core.exceptions import ValidationError
 
 from config.errors import ValidationFailed
@@ -25,7 +24,10 @@ def validate_country(value: str) -> None:
 
 def supported_subdivisions(country: str) -> tuple[str, ...] | None:
     """Subdivisions the public-holiday calendar knows for `country`; None if it has no calendar."""
-    supported = holidays.list_supported_countries()
+    # Imported here: the holidays package takes about 2 MB, and only location changes need it.
+    from holidays import list_supported_countries
+
+    supported = list_supported_countries()
     if country not in supported:
         return None
     return tuple(supported[country])

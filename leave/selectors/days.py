@@ -17,7 +17,6 @@ from functools import lru_cache
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_calendars
 from django.conf import settings
 from django.db.models import Q
 
@@ -69,24 +68,30 @@ def check_holiday_location(country: str, subdivision: str) -> None:
         )
     if not country:
         return
+    from holidays import country_holidays  # see _public_year
+
     try:
-        holiday_calendars.country_holidays(country)
+        country_holidays(country)
     except NotImplementedError:
         message = f"No public-holiday calendar for country {country!r} (use an ISO 3166-1 alpha-2 code, e.g. DE)."
         raise ValidationFailed(f"country: {message}", fields={"country": [message]}) from None
     if subdivision:
         try:
-            holiday_calendars.country_holidays(country, subdiv=subdivision)
+            country_holidays(country, subdiv=subdivision)
         except NotImplementedError:
-            known = ", ".join(holiday_calendars.country_holidays(country).subdivisions) or "none"
+            known = ", ".join(country_holidays(country).subdivisions) or "none"
             message = f"{subdivision!r} is not a subdivision of {country}; known: {known}."
             raise ValidationFailed(f"subdivision: {message}", fields={"subdivision": [message]}) from None
 
 
 @lru_cache(maxsize=512)
 def _public_year(country: str, subdivision: str, year: int) -> tuple[tuple[date, str], ...]:
+    # The holidays package (about 2 MB, more with each country's calendar) is imported by the first
+    # request that needs a public holiday, not by every process.
+    from holidays import country_holidays
+
     try:
-        calendar = holiday_calendars.country_holidays(country, subdiv=subdivision or None, years=year)
+        calendar = country_holidays(country, subdiv=subdivision or None, years=year)
     except NotImplementedError:
         # A location stored before the calendar stopped knowing it: no public holidays, not a 500.
         return ()
