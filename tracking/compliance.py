@@ -126,11 +126,13 @@ def evaluate(
     now: datetime,
     limits: Limits | None = None,
     window: tuple[datetime, datetime] | None = None,
+    week_start: str | None = None,
 ) -> list[Violation]:
     """Every violation in `intervals` (pairs of start, end-or-None) of one user; with `window`,
-    only those whose period overlaps it."""
+    only those whose period overlaps it. `week_start` saves reading the user's settings when the
+    caller has it already."""
     limits = limits or Limits.from_settings()
-    zone, week_start = user_zone(user), user_week_start(user)
+    zone, week_start = user_zone(user), week_start or user_week_start(user)
     blocks = _blocks(intervals, now)
     daily: dict[date, float] = defaultdict(float)
     for start, end in blocks:
@@ -271,10 +273,11 @@ class ComplianceGuard:
             .values_list("start", "end", "week_start")
         )
         # No row in the span (nothing to evaluate but the week start): the user's settings.
-        self.window = window = self._window((rows[0][2] or "monday") if rows else user_week_start(self.user))
+        week_start = (rows[0][2] or "monday") if rows else user_week_start(self.user)
+        self.window = window = self._window(week_start)
         fetch_from = window[0] - timedelta(days=2)
         intervals = [(start, end) for start, end, _ in rows if start < window[1] and (end is None or end > fetch_from)]
-        return evaluate(intervals, user=self.user, now=self.now, window=window)
+        return evaluate(intervals, user=self.user, now=self.now, window=window, week_start=week_start)
 
     def __enter__(self) -> ComplianceGuard:
         if settings.WORKING_TIME_ENFORCE:
