@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -195,14 +196,73 @@ def _laps_prefetch(actor: User) -> Prefetch:
     return Prefetch("laps", queryset=laps.prefetch_related(images).order_by("start", "pk"))
 
 
+def _sessions_q(actor: User) -> Q | None:
+    """The sessions `actor` may see; None means every one (ADMIN)."""
+    q = _people_q(actor, "owner")
+    return None if q is None else q | _peer_sessions_q(actor)
+
+
 def session_list(*, actor: User) -> QuerySet[Session]:
     """Sessions `actor` may see, newest first, with owner and the laps they may read loaded (two
     queries for any number of sessions)."""
     sessions = Session.objects.select_related("owner").prefetch_related(_laps_prefetch(actor))
-    q = _people_q(actor, "owner")
-    if q is None:
-        return sessions
-    return sessions.filter(q | _peer_sessions_q(actor))
+    q = _sessions_q(actor)
+    return sessions if q is None else sessions.filter(q)
+
+
+# Session.from_db takes the model's concrete fields in their order.
+SESSION_COLUMNS = tuple(field.attname for field in Session._meta.concrete_fields)
+
+
+def session_addressed(*, actor: User, uuid) -> tuple[Session, UUID] | None:
+    """The session with public id `uuid` and its owner's public id, if `actor` may see it (as
+    `session_list` scopes): its own columns only, no laps. One query when `actor` owns it or is an
+    ADMIN (who see it whatever else holds), two otherwise."""
+    rows = list(Session.objects.filter(uuid=uuid).order_by().values_list(*SESSION_COLUMNS, "owner__uuid")[:1])
+    if not rows:
+        return None
+    session = Session.from_db(DEFAULT_DB_ALIAS, SESSION_COLUMNS, rows[0][:-1])
+    mine = session.owner_id == actor.pk or actor.role == Role.ADMIN
+    if not mine and not Session.objects.filter(_sessions_q(actor), pk=session.pk).exists():
+        return None
+    return session, rows[0][-1]
+
+
+# A lap as the session output shows it, with one of its images (LEFT JOIN: one row per image, or
+# one row without an image): the lap's columns, then the image's.
+LAP_ROW_COLUMNS = (
+    "uuid",
+    "user__uuid",
+    "start",
+    "end",
+    "project__uuid",
+    "project__code",
+    "task__uuid",
+    "activity",
+    "notes",
+    "billable",
+    "images__image__uuid",
+    "images__image__key",
+    "images__image__content_type",
+    "images__image__byte_size",
+    "images__image__width",
+    "images__image__height",
+    "images__created_at",
+)
+LAP_COLUMN_COUNT = 10
+
+
+def session_lap_rows(*, actor: User, session: Session) -> list[tuple]:
+    """The laps of `session` that `actor` may read (`_laps_prefetch`'s), in order, with their
+    images in order: one query. Rows of LAP_ROW_COLUMNS, one per image (a lap without images has
+    one row whose image columns are None). `actor` must be able to see the session."""
+    laps = TimeEntry.objects.filter(session_id=session.pk)
+    if session.owner_id != actor.pk and actor.role != Role.ADMIN:
+        # The owner and an ADMIN read every lap; the rule would let every row through.
+        visible = _others_time_q(actor, "user", "session")
+        if visible is not None:
+            laps = laps.filter(visible)
+    return list(laps.order_by("start", "pk", "images__created_at", "images__id").values_list(*LAP_ROW_COLUMNS))
 
 
 def session_latest(*, actor: User) -> Session | None:

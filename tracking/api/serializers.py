@@ -4,6 +4,7 @@ on stored data (overlaps, archived projects, limits) live in the services."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,10 +12,12 @@ from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField
 from config.api.queries import window_query
+from media.models import Image
 from media.selectors import image_url
 from media.storage import SignedUrl
 from tracking.compliance import MAX_REPORT_DAYS
 from tracking.models import LapImage, Project, Session, Task, TimeEntry
+from tracking.selectors import LAP_COLUMN_COUNT
 
 # The longest manual log, in seconds; the service applies TIME_ENTRY_MAX_HOURS on top.
 MAX_LOG_SECONDS = 7 * 24 * 3600
@@ -303,6 +306,64 @@ class SessionOutput(serializers.ModelSerializer):
     @extend_schema_field(LapOutput(many=True))
     def get_laps(self, session: Session) -> list:
         return LapOutput(self._laps(session), many=True, context=self.context).data
+
+
+def session_output(session: Session, owner_uuid, lap_rows: list[tuple], now: datetime) -> dict:
+    """What SessionOutput shows of `session`, built from rows of selectors.LAP_ROW_COLUMNS (the
+    laps the reader may see, in order, one row per image) instead of model instances: the same
+    keys in the same order and, once rendered, the same JSON (datetimes in UTC with Z, UUIDs as
+    text). `now` counts running laps."""
+    laps: list[dict] = []
+    for row in lap_rows:
+        if not laps or laps[-1]["id"] != row[0]:
+            uuid, user, start, end, project, project_code, task, activity, notes, billable = row[:LAP_COLUMN_COUNT]
+            laps.append(
+                {
+                    "id": uuid,
+                    "user": user,
+                    "start_utc": start,
+                    "end_utc": end,
+                    "duration": max(0, int(((end or now) - start).total_seconds())),
+                    "running": end is None,
+                    "project": project,
+                    "project_code": project_code,
+                    "task": task,
+                    "activity": activity,
+                    "notes": notes,
+                    "billable": billable,
+                    "images": [],
+                }
+            )
+        image, key, content_type, byte_size, width, height, created = row[LAP_COLUMN_COUNT:]
+        if image is not None:
+            signed = image_url(image=Image(key=key))
+            laps[-1]["images"].append(
+                {
+                    "id": image,
+                    "lap": row[0],
+                    "content_type": content_type,
+                    "byte_size": byte_size,
+                    "width": width,
+                    "height": height,
+                    "created_at": created,
+                    "url": str(signed.url),
+                    "expires_at": signed.expires_at,
+                }
+            )
+    return {
+        "id": session.uuid,
+        "owner": owner_uuid,
+        "title": session.title,
+        "notes": session.notes,
+        "status": str(session.status),
+        "start_utc": session.started_at,
+        "end_utc": session.ended_at,
+        "duration": sum(lap["duration"] for lap in laps),
+        "lap_count": len(laps),
+        "laps": laps,
+        "created_at": session.created_at,
+        "updated_at": session.updated_at,
+    }
 
 
 class LapInput(serializers.Serializer):

@@ -49,11 +49,19 @@ def laps_close(session: Session, *, now: datetime, user: User | None = None, the
     write. The session row is locked, and every lap writer locks it before touching a lap, so
     another participant's lap can be closed here without their user row. Returns how many laps
     were running."""
-    laps = session.laps.filter(end__isnull=True).select_related("user")
+    laps = TimeEntry.objects.filter(session_id=session.pk, end__isnull=True)
     if user is not None:
-        laps = laps.filter(user=user)
+        laps = laps.filter(user_id=user.pk)
+    laps = list(laps)
+    # The lap users in hand (the session's owner is loaded with the locked session); any other
+    # participant's user in one more query, only when one of theirs is running.
+    users = {u.pk: u for u in (session.owner, user) if u is not None}
+    missing = {lap.user_id for lap in laps} - users.keys()
+    if missing:
+        users.update(User.objects.in_bulk(missing))
     put, remove = [], []
     for lap in laps:
+        lap.user = users[lap.user_id]
         if now <= lap.start:
             remove.append(lap)
         else:

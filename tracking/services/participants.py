@@ -28,7 +28,7 @@ def session_clock_in(*, actor: User, session: Session, now: datetime | None = No
     takes no clock-in (409 `session_stopped`). The owner clocking in starts or resumes the
     session."""
     now = now or timezone.now()
-    session = lock_session(session, actor)
+    session = lock_session(session, actor, owner=actor)
     run_session_write_guards(session)
     if actor.pk != session.owner_id and not is_participant(actor, session):
         raise PermissionDenied("Join the session before clocking in.")
@@ -45,7 +45,7 @@ def session_clock_out(*, actor: User, session: Session, now: datetime | None = N
     """Close `actor`'s running lap in the session (409 `not_clocked_in` without one; a lap closed
     where it started is dropped). For the owner this pauses the session."""
     now = now or timezone.now()
-    session = lock_session(session, actor)
+    session = lock_session(session, actor, owner=actor)
     run_session_write_guards(session)
     if not laps_close(session, now=now, user=actor):
         # Nothing was closed; the transaction rolls back the session's sync with the error.

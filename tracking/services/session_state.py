@@ -14,9 +14,18 @@ from tracking.models import Session, SessionStatus
 from tracking.services.rules import lock_user
 
 
-def lock_session(session: Session, user: User | None = None) -> Session:
+def lock_session(session: Session, user: User | None = None, *, owner: User | None = None) -> Session:
     """Lock `user`'s row (default: the owner's), then the session's, in the house lock order, and
-    return the session reloaded with its owner."""
+    return the session reloaded with its owner.
+
+    `owner` is the owner's User when the caller holds it (an actor driving their own session):
+    then only the session's own columns are read, and the owner is that object. Otherwise the
+    owner is read with the session (and so its row locked with it, as it always was)."""
+    if owner is not None and owner.pk == session.owner_id and (user is None or user.pk == owner.pk):
+        lock_user(owner)
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        locked.owner = owner
+        return locked
     lock_user(user or session.owner)
     return Session.objects.select_for_update().select_related("owner").get(pk=session.pk)
 

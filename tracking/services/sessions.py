@@ -139,7 +139,7 @@ def _transition(command: str, actor: User, session: Session, now: datetime | Non
     owner; the row records the status the command was given in)."""
     now = now or timezone.now()
     transition = TRANSITIONS[command]
-    session = lock_session(session)
+    session = lock_session(session, owner=actor)
     check_can_write(actor, session.owner, "session")
     run_session_write_guards(session)
     if session.status not in transition.allowed_from:

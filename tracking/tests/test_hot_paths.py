@@ -21,8 +21,10 @@ from accounts.tests.factories import AdminFactory, StaffFactory, UserFactory
 from config.api.renderers import OrjsonRenderer
 from config.testing import bearer_client
 from groups.tests.factories import GroupFactory, GroupSessionFactory, MembershipFactory
+from media.tests.factories import ImageFactory
 from tracking.api.serializers import TimeEntryOutput
-from tracking.models import TimeEntry
+from tracking.models import LapImage, TimeEntry
+from tracking.services import participants
 from tracking.tests.factories import ProjectFactory, SessionFactory, TaskFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +125,9 @@ def test_bad_query_values_answer_as_before(user, query, status, field):
 # --- query counts ---------------------------------------------------------------------------
 # Before the user cache, the listing's row path and the one-query working-time guard: listing 3
 # (user, count, page), /auth/me 1, create 12, timer start 13, timer stop 10, session start 21,
-# session stop 16, session detail 4, group progress 3.
+# session stop 16, session detail 4, group progress 3. Before the session commands answered from
+# the session they hold (and the detail read its laps as rows): session start 19, stop 15,
+# detail 3.
 
 
 def test_the_week_listing_is_one_query(user):
@@ -177,10 +181,61 @@ def test_writes_and_reads_cost_their_known_queries(user):
         "create": 10,
         "timer_start": 11,
         "timer_stop": 8,
-        "session_start": 19,
-        "session_stop": 15,
-        "session_detail": 3,
+        "session_start": 16,
+        "session_stop": 11,
+        "session_detail": 2,
     }
+
+
+def test_session_commands_and_the_detail_answer_what_the_serializer_answers(user, other_user, clock):
+    """The commands answer with the session they hold and the detail reads laps and images as rows
+    (tracking.api.serializers.session_output); both must be byte for byte what SessionOutput
+    renders, for every kind of reader. A detail request with a filter still takes DRF's generic
+    path, which serializes model instances: the yardstick."""
+    staff, admin = StaffFactory(), AdminFactory()
+    user.manager = staff
+    user.save()
+    task = TaskFactory()
+    session = SessionFactory(owner=user, title="Focus \u2028 naïve", notes="notes")
+    participants.session_participant_join(actor=other_user, session=session, user=other_user)
+    base = clock.now - timedelta(hours=3)
+    lap = TimeEntryFactory(
+        user=user, session=session, start=base, end=base + timedelta(minutes=40, microseconds=250), task=task,
+        project=task.project, notes="first",
+    )  # fmt: skip
+    for minutes in (2, 1):  # created out of order: listed by creation
+        image = ImageFactory(owner=user, width=None, height=None) if minutes == 1 else ImageFactory(owner=user)
+        LapImage.objects.create(lap=lap, image=image, created_at=base + timedelta(minutes=minutes))
+    TimeEntryFactory(
+        user=other_user, session=session, start=base + timedelta(minutes=50), end=base + timedelta(hours=1)
+    )
+    url = f"/api/v1/sessions/{session.uuid}/"
+    clients = {person: warm_client(person) for person in (user, other_user, staff, admin)}
+
+    def same_as_detail(person, response, status=200):
+        assert response.status_code == status, response.content
+        detail = clients[person].get(url)
+        generic = clients[person].get(url, {"status": detail.json()["status"]})
+        assert response.content == detail.content == generic.content
+
+    same_as_detail(user, clients[user].post(f"{url}start/"))
+    clock.advance(minutes=7)
+    same_as_detail(other_user, clients[other_user].post(f"{url}clock-in/"), status=201)
+    clock.advance(minutes=3)
+    same_as_detail(other_user, clients[other_user].post(f"{url}clock-out/"))
+    same_as_detail(admin, clients[admin].post(f"{url}pause/"))  # audited: the ADMIN is not the owner
+    for command in ("resume", "lap", "stop"):
+        clock.advance(minutes=5)
+        same_as_detail(user, clients[user].post(f"{url}{command}/"))
+    for person in (user, other_user, staff, admin):
+        same_as_detail(person, clients[person].get(url))
+    body = clients[staff].get(url).json()
+    assert body["lap_count"] == 4 and len(clients[user].get(url).json()["laps"]) == 6  # STAFF: the report's laps
+    assert [image["width"] for image in body["laps"][0]["images"]] == [None, 1]
+    # Filters on the detail and the commands keep DRF's path and its 404 for a filtered-out object.
+    assert clients[user].get(url, {"status": "running"}).status_code == 404
+    assert clients[user].post(f"{url}start/?status=running").status_code == 404
+    assert warm_client(UserFactory()).post(f"{url}stop/").status_code == 404
 
 
 def test_group_progress_costs_its_known_queries():
