@@ -181,7 +181,7 @@ def test_writes_and_reads_cost_their_known_queries(user):
         "create": 10,
         "timer_start": 11,
         "timer_stop": 8,
-        "session_start": 16,
+        "session_start": 15,
         "session_stop": 11,
         "session_detail": 2,
     }

@@ -106,10 +106,10 @@ EXPECTED = {
     "session_stop": 9,
     "session_create_2_laps": 14,
     "session_create_20_laps": 14,
-    "session_replace_2_laps": 18,
-    "session_replace_20_laps": 18,
+    "session_replace_2_laps": 17,
+    "session_replace_20_laps": 17,
     "session_log_add": 12,
-    "clock_in": 15,
+    "clock_in": 14,
     "clock_out": 9,
 }
 
