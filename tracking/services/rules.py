@@ -94,13 +94,16 @@ def find_overlap(*, intervals: Sequence[tuple[int, datetime, datetime | None]], 
     one overlap query, whatever the number of intervals (it uses the (user, start) index)."""
     if not intervals:
         return None
+    exclude = list(exclude)
+    if len(intervals) == 1 and not _overlaps_one(*intervals[0], exclude=exclude):
+        return None
     ends = [end for _, _, end in intervals]
     stored = TimeEntry.objects.filter(user__in={user for user, _, _ in intervals}, exclusive=True).filter(
         Q(end__isnull=True) | Q(end__gt=min(start for _, start, _ in intervals))
     )
     if None not in ends:
         stored = stored.filter(start__lt=max(ends))
-    for other in stored.exclude(pk__in=list(exclude)).select_related("session").order_by("start", "pk"):
+    for other in stored.exclude(pk__in=exclude).select_related("session").order_by("start", "pk"):
         for index, (user, start, end) in enumerate(intervals):
             if (
                 user == other.user_id
@@ -109,6 +112,45 @@ def find_overlap(*, intervals: Sequence[tuple[int, datetime, datetime | None]], 
             ):
                 return other, index
     return None
+
+
+# The last exclusive entry of a user that starts before an interval ends, kept if it runs past the
+# interval's start. Exclusive entries of one user never overlap each other (the exclusion
+# constraint on PostgreSQL; the gate's serialized writes on SQLite), so sorted by start they are
+# sorted by end as well: if any of them overlaps the interval, that last one does. One step
+# backwards on the (user, start) index instead of a scan of every earlier entry of the user.
+OVERLAPPING_ONE_SQL = """
+SELECT latest.id FROM (
+    SELECT id, "end" FROM tracking_timeentry
+    WHERE user_id = %s AND exclusive AND start < %s{exclude}
+    ORDER BY start DESC, id DESC LIMIT 1
+) latest
+WHERE latest."end" IS NULL OR latest."end" > %s
+"""
+# The same for an open interval (a timer): the user's last exclusive entry, whatever its start.
+OVERLAPPING_OPEN_SQL = """
+SELECT latest.id FROM (
+    SELECT id, "end" FROM tracking_timeentry
+    WHERE user_id = %s AND exclusive{exclude}
+    ORDER BY start DESC, id DESC LIMIT 1
+) latest
+WHERE latest."end" IS NULL OR latest."end" > %s
+"""
+
+
+def _overlaps_one(user: int, start: datetime, end: datetime | None, *, exclude: list[int]) -> bool:
+    """Whether a single interval overlaps a stored entry, in one written-out statement: the write
+    gate's common case (one entry, one timer, one lap) usually finds none. When it does,
+    find_overlap's general query names the first entry overlapped, as for a batch."""
+    adapt = connection.ops.adapt_datetimefield_value
+    excluded = f" AND id NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
+    if end is None:
+        sql, params = OVERLAPPING_OPEN_SQL.format(exclude=excluded), [user, *exclude, adapt(start)]
+    else:
+        sql, params = OVERLAPPING_ONE_SQL.format(exclude=excluded), [user, adapt(end), *exclude, adapt(start)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 def overlap_conflict(other: TimeEntry | None, *, start: datetime | None = None) -> Conflict:
