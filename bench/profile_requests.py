@@ -45,6 +45,7 @@ from accounts.tokens import issue_token_pair  # noqa: E402
 from tracking.models import Session, TimeEntry  # noqa: E402
 
 FIRST_MONDAY = datetime(2025, 1, 6, tzinfo=UTC)
+MARCH = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))  # create_entry writes here
 
 
 def iso(moment: datetime) -> str:
@@ -94,6 +95,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
 
+    TimeEntry.objects.filter(start__gte=MARCH[0], start__lt=MARCH[1]).delete()  # left by a failed run
     rng = random.Random(1)
     users = list(User.objects.filter(email__startswith="bench").order_by("email")[:20])
     tokens = [issue_token_pair(user).access for user in users]
@@ -152,10 +154,13 @@ def main() -> None:
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
-    # What the write scenarios made goes again, so a later run starts from the same data.
+    clean_up()
+
+
+def clean_up() -> None:
+    """What the write scenarios made goes again, so a later run starts from the same data."""
     Session.objects.filter(title="profile").delete()
-    march = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
-    TimeEntry.objects.filter(start__gte=march[0], start__lt=march[1]).delete()
+    TimeEntry.objects.filter(start__gte=MARCH[0], start__lt=MARCH[1]).delete()
 
 
 if __name__ == "__main__":
