@@ -1,4 +1,4 @@
-"""Hooks tracking offers the apps to its right (see config.hooks). Groups registers into all three."""
+"""Hooks tracking offers the apps to its right (see config.hooks). Groups registers into all four."""
 
 from config.errors import ValidationFailed
 from config.hooks import declare
@@ -7,6 +7,14 @@ session_write_guard = declare(
     "tracking.session_write_guard",
     "fn(session) runs before every write to a session, its laps or its participants and raises a "
     "config.errors exception (e.g. Conflict for an archived group) to refuse it.",
+)
+
+session_write_facts = declare(
+    "tracking.session_write_facts",
+    "fn() returns a dict {name: query expression over Session} that a session_write_guard function "
+    "needs. Tracking annotates them onto the session row it locks for a write (lock_session), so "
+    "the guard reads `session.<name>` instead of querying; for a session without the attribute "
+    "(one that was not locked so) the guard queries as before.",
 )
 
 session_visibility = declare(

@@ -222,14 +222,17 @@ def session_addressed(*, actor: User, uuid) -> tuple[Session, UUID] | None:
     if not rows:
         return None
     session = Session.from_db(DEFAULT_DB_ALIAS, SESSION_COLUMNS, rows[0][:-1])
-    mine = session.owner_id == actor.pk or actor.role == Role.ADMIN
-    if not mine and not Session.objects.filter(_sessions_q(actor), pk=session.pk).exists():
+    if (
+        not sees_all_of(actor=actor, session=session)
+        and not Session.objects.filter(_sessions_q(actor), pk=session.pk).exists()
+    ):
         return None
     return session, rows[0][-1]
 
 
 # A lap as the session output shows it, with one of its images (LEFT JOIN: one row per image, or
-# one row without an image): the lap's columns, then the image's.
+# one row without an image): the lap's columns (LAP_COLUMN_COUNT), the image's, and the lap's user
+# (for session_sync).
 LAP_ROW_COLUMNS = (
     "uuid",
     "user__uuid",
@@ -248,21 +251,57 @@ LAP_ROW_COLUMNS = (
     "images__image__width",
     "images__image__height",
     "images__created_at",
+    "user_id",
 )
 LAP_COLUMN_COUNT = 10
+LAP_ORDER = ("start", "pk", "images__created_at", "images__id")
+
+# The query of session_lap_rows for every lap of a session, written out for PostgreSQL: building
+# and compiling the ORM query was a third of a session command's Python time.
+# tests/test_hot_paths.py holds both to the same rows.
+SESSION_LAPS_SQL = """
+    SELECT e.uuid, u.uuid, e.start, e."end", p.uuid, p.code, t.uuid, e.activity, e.notes, e.billable,
+           i.uuid, i.key, i.content_type, i.byte_size, i.width, i.height, li.created_at, e.user_id
+    FROM tracking_timeentry e
+    JOIN accounts_user u ON u.id = e.user_id
+    LEFT JOIN tracking_project p ON p.id = e.project_id
+    LEFT JOIN tracking_task t ON t.id = e.task_id
+    LEFT JOIN tracking_lapimage li ON li.lap_id = e.id
+    LEFT JOIN media_image i ON i.id = li.image_id
+    WHERE e.session_id = %s
+    ORDER BY e.start, e.id, li.created_at, li.id"""
+
+
+def sees_all_of(*, actor: User, session: Session) -> bool:
+    """Whether `actor` sees `session` and every lap of it whatever else holds: its owner and an
+    ADMIN do (for anyone else `_sessions_q` and `_others_time_q` decide)."""
+    return session.owner_id == actor.pk or actor.role == Role.ADMIN
+
+
+def session_all_lap_rows(*, session: Session, orm: bool = False) -> list[tuple]:
+    """Every lap of `session` as rows of LAP_ROW_COLUMNS, in order, one per image: one query
+    (on PostgreSQL SESSION_LAPS_SQL, unless `orm`)."""
+    if connection.vendor == "postgresql" and not orm:
+        with connection.cursor() as cursor:
+            cursor.execute(SESSION_LAPS_SQL, [session.pk])
+            return cursor.fetchall()
+    return list(TimeEntry.objects.filter(session_id=session.pk).order_by(*LAP_ORDER).values_list(*LAP_ROW_COLUMNS))
 
 
 def session_lap_rows(*, actor: User, session: Session) -> list[tuple]:
     """The laps of `session` that `actor` may read (`_laps_prefetch`'s), in order, with their
-    images in order: one query. Rows of LAP_ROW_COLUMNS, one per image (a lap without images has
-    one row whose image columns are None). `actor` must be able to see the session."""
+    images in order: rows of LAP_ROW_COLUMNS, one per image (a lap without images has one row
+    whose image columns are None). `actor` must be able to see the session. No query when the
+    rows of every lap are in hand (`session.lap_rows`, kept by session_sync for a command) and
+    `actor` reads every lap; one otherwise."""
+    if sees_all_of(actor=actor, session=session):
+        kept = getattr(session, "lap_rows", None)
+        return kept if kept is not None else session_all_lap_rows(session=session)
     laps = TimeEntry.objects.filter(session_id=session.pk)
-    if session.owner_id != actor.pk and actor.role != Role.ADMIN:
-        # The owner and an ADMIN read every lap; the rule would let every row through.
-        visible = _others_time_q(actor, "user", "session")
-        if visible is not None:
-            laps = laps.filter(visible)
-    return list(laps.order_by("start", "pk", "images__created_at", "images__id").values_list(*LAP_ROW_COLUMNS))
+    visible = _others_time_q(actor, "user", "session")
+    if visible is not None:
+        laps = laps.filter(visible)
+    return list(laps.order_by(*LAP_ORDER).values_list(*LAP_ROW_COLUMNS))
 
 
 def session_latest(*, actor: User) -> Session | None:

@@ -7,9 +7,11 @@ archived group's sessions read-only."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -76,18 +78,35 @@ def group_session_leave(*, actor: User, session: Session, now: datetime | None =
     return session_participant_leave(actor=actor, session=session, user=actor, now=now)
 
 
+# The session write fact groups asks tracking for: the session's group if it is archived.
+ARCHIVED_GROUP = "archived_group_id"
+
+
+@cache
+def archived_group_fact() -> dict[str, Subquery]:
+    """Tracking's session write facts (`tracking.hooks.session_write_facts`): the id of the archived
+    group a session belongs to, None for an active group's session or one outside any group. Built
+    once: the ORM copies an expression each time a query uses it."""
+    archived = GroupSession.objects.filter(session_id=OuterRef("pk"), group__status=GroupStatus.ARCHIVED)
+    return {ARCHIVED_GROUP: Subquery(archived.order_by().values("group_id")[:1])}
+
+
 def refuse_archived_group_session(session: Session) -> None:
     """Tracking's session write guard: every write to an archived group's session (laps, logs,
     commands, participants) is a 409.
 
     It reads the group without a lock: tracking calls it while holding user and session rows, and
     taking the group row after those would invert the lock order. A lap write that read "active"
-    just before an archive committed is ordered before that archive, which reads no laps."""
-    group = (
-        Group.objects.filter(group_sessions__session_id=session.pk, status=GroupStatus.ARCHIVED)
-        .values("uuid", "name")
-        .first()
-    )
+    just before an archive committed is ordered before that archive, which reads no laps. A session
+    tracking locked has the answer with it (archived_group_fact), read in the same query."""
+    if hasattr(session, ARCHIVED_GROUP):
+        group_id = getattr(session, ARCHIVED_GROUP)
+        if group_id is None:
+            return
+        found = Q(pk=group_id)
+    else:
+        found = Q(group_sessions__session_id=session.pk)
+    group = Group.objects.filter(found, status=GroupStatus.ARCHIVED).values("uuid", "name").first()
     if group is not None:
         raise Conflict(
             f"The group “{group['name']}” is archived; its sessions take no more changes.",

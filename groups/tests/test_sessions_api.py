@@ -126,6 +126,9 @@ def test_an_archived_groups_sessions_refuse_every_write(client_for, clock):
         as_member.delete(f"/api/v1/time-entries/{lap.uuid}/"),
     ]
     assert [(r.status_code, r.json()["error"]["code"]) for r in refused] == [(409, "group_archived")] * len(refused)
+    # A command finds the archived group with the session row it locks, an entry write asks the
+    # guard's own query: the same answer.
+    assert refused[0].json() == refused[-2].json() and str(group.uuid) in refused[0].content.decode()
     assert as_member.get(f"{path}/").status_code == 200
     assert as_member.get(f"{path}/participants/").status_code == 200
     assert SessionParticipant.objects.filter(session=session, left_at__isnull=True).count() == 2

@@ -334,7 +334,7 @@ def session_output(session: Session, owner_uuid, lap_rows: list[tuple], now: dat
                     "images": [],
                 }
             )
-        image, key, content_type, byte_size, width, height, created = row[LAP_COLUMN_COUNT:]
+        image, key, content_type, byte_size, width, height, created = row[LAP_COLUMN_COUNT : LAP_COLUMN_COUNT + 7]
         if image is not None:
             signed = image_url(image=Image(key=key))
             laps[-1]["images"].append(

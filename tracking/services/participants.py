@@ -18,7 +18,7 @@ from audit.services import audit_change
 from config.errors import Conflict, PermissionDenied, ValidationFailed
 from tracking.models import Session, SessionParticipant, SessionStatus
 from tracking.services.laps import is_participant, lap_open, laps_close
-from tracking.services.session_state import lock_session, run_session_write_guards
+from tracking.services.session_state import keep_lap_rows, lock_session, run_session_write_guards
 
 
 @transaction.atomic
@@ -30,6 +30,7 @@ def session_clock_in(*, actor: User, session: Session, now: datetime | None = No
     now = now or timezone.now()
     session = lock_session(session, actor, owner=actor)
     run_session_write_guards(session)
+    keep_lap_rows(session)
     if actor.pk != session.owner_id and not is_participant(actor, session):
         raise PermissionDenied("Join the session before clocking in.")
     if session.status == SessionStatus.STOPPED:
@@ -47,6 +48,7 @@ def session_clock_out(*, actor: User, session: Session, now: datetime | None = N
     now = now or timezone.now()
     session = lock_session(session, actor, owner=actor)
     run_session_write_guards(session)
+    keep_lap_rows(session)
     if not laps_close(session, now=now, user=actor):
         # Nothing was closed; the transaction rolls back the session's sync with the error.
         raise Conflict("You are not clocked in to this session.", code="not_clocked_in")

@@ -31,7 +31,7 @@ from config.errors import Conflict
 from tracking.models import Session, SessionParticipant, SessionStatus
 from tracking.services.laps import LapSpec, lap_open, laps_close, laps_replace
 from tracking.services.rules import check_can_write, lock_user
-from tracking.services.session_state import lock_session, run_session_write_guards, session_sync
+from tracking.services.session_state import keep_lap_rows, lock_session, run_session_write_guards, session_sync
 
 
 @transaction.atomic
@@ -142,6 +142,7 @@ def _transition(command: str, actor: User, session: Session, now: datetime | Non
     session = lock_session(session, owner=actor)
     check_can_write(actor, session.owner, "session")
     run_session_write_guards(session)
+    keep_lap_rows(session)
     if session.status not in transition.allowed_from:
         raise Conflict(
             f"Cannot {command} this session: it is {session.status}.",
