@@ -240,7 +240,7 @@ def test_session_commands_and_the_detail_answer_what_the_serializer_answers(user
 
 
 @pytest.mark.postgres
-def test_the_written_out_laps_query_returns_what_the_orm_query_returns(user, other_user):
+def test_the_written_out_session_queries_return_what_the_orm_queries_return(user, other_user):
     from tracking import selectors
 
     session = SessionFactory(owner=user)
@@ -254,6 +254,15 @@ def test_the_written_out_laps_query_returns_what_the_orm_query_returns(user, oth
     written = selectors.session_all_lap_rows(session=session)
     assert written == selectors.session_all_lap_rows(session=session, orm=True)
     assert len(written) == 4 and [row[2] for row in written] == sorted(row[2] for row in written)
+    session.refresh_from_db()
+    for uuid in (session.uuid, str(session.uuid), session.uuid.hex):
+        found, by_orm = (selectors.session_addressed(actor=user, uuid=uuid, orm=orm) for orm in (False, True))
+        assert found[1] == by_orm[1] == user.uuid
+        assert [found[0].__dict__[name] for name in selectors.SESSION_COLUMNS] == [
+            by_orm[0].__dict__[name] for name in selectors.SESSION_COLUMNS
+        ]
+        assert found[0].started_at is None and found[0].created_at == session.created_at
+    assert selectors.session_addressed(actor=other_user, uuid=session.uuid) is None
 
 
 def test_group_progress_costs_its_known_queries():
