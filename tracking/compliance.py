@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -231,6 +232,30 @@ def compliance_violations(
     return sorted(found, key=lambda v: (v.period_start, v.user_email, v.rule))
 
 
+# week_rows on PostgreSQL, written out: building and compiling the ORM query cost more than the
+# rest of the evaluation, on every write. tests/test_compliance_queries.py holds both to the same rows.
+WEEK_ROWS_SQL = """
+    SELECT e.start, e."end", (SELECT s.week_start FROM accounts_usersettings s WHERE s.user_id = e.user_id)
+    FROM tracking_timeentry e
+    WHERE e.user_id = %s AND e.start < %s AND (e."end" IS NULL OR e."end" > %s)
+    ORDER BY e.start DESC, e.id DESC"""
+
+
+def week_rows(user: User, start: datetime, end: datetime, *, written_out: bool = True) -> list[tuple]:
+    """(start, end, the user's week start or None) of `user`'s entries overlapping [start, end)."""
+    if written_out and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(WEEK_ROWS_SQL, [user.pk, end, start])
+            return cursor.fetchall()
+    week_start = UserSettings.objects.filter(user=OuterRef("user_id")).values("week_start")[:1]
+    return list(
+        _entries_around(start, end)
+        .filter(user=user)
+        .annotate(week_start=Subquery(week_start))
+        .values_list("start", "end", "week_start")
+    )
+
+
 class ComplianceGuard:
     """Wrap a write to one user's entries:
 
@@ -265,13 +290,7 @@ class ComplianceGuard:
         # before them give the rest before the first working day (as `_window` - 2 days below).
         span_start = day_bounds(min(self._days) - timedelta(days=6), self.zone)[0] - timedelta(days=2)
         span_end = day_bounds(max(self._days) + timedelta(days=6), self.zone)[1]
-        week_start = UserSettings.objects.filter(user=OuterRef("user_id")).values("week_start")[:1]
-        rows = list(
-            _entries_around(span_start, span_end)
-            .filter(user=self.user)
-            .annotate(week_start=Subquery(week_start))
-            .values_list("start", "end", "week_start")
-        )
+        rows = week_rows(self.user, span_start, span_end)
         # No row in the span (nothing to evaluate but the week start): the user's settings.
         week_start = (rows[0][2] or "monday") if rows else user_week_start(self.user)
         self.window = window = self._window(week_start)
