@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -24,6 +25,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, ExpiredTokenError, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from config.api.token_denylist import access_token_denied, denied_key
 from config.api.user_cache import load_user_and
@@ -109,12 +111,41 @@ class JWTCookieOrBearerAuthentication(JWTAuthentication):
             raise InvalidToken({"detail": "Authorization header is not valid.", "code": "token_not_valid"}) from exc
 
     def get_validated_token(self, raw_token):
+        payload = _verified.get(raw_token)
+        if payload is not None:
+            token = _KnownAccessToken(raw_token, payload)
+            if payload["exp"] + token.get_token_backend().get_leeway().total_seconds() <= time.time():
+                _verified.pop(raw_token, None)  # as simplejwt's check_exp
+                raise InvalidToken({"detail": "Access token has expired.", "code": "token_expired"})
+            return token
         try:
-            return AccessToken(raw_token)
+            token = AccessToken(raw_token)
         except ExpiredTokenError as exc:
             raise InvalidToken({"detail": "Access token has expired.", "code": "token_expired"}) from exc
         except TokenError as exc:
             raise InvalidToken({"detail": f"Access token is not valid: {exc}", "code": "token_not_valid"}) from exc
+        if len(_verified) >= VERIFIED_TOKENS_KEPT:
+            _verified.pop(next(iter(_verified), None), None)  # the oldest
+        _verified[raw_token] = dict(token.payload)
+        return token
+
+
+# Access tokens whose signature and claims this process has checked, by their text: a client
+# sends the same token with every request for its whole life, and checking it again (base64,
+# JSON, HMAC and claims, in PyJWT) cost more than the rest of authenticating. What can change
+# during a token's life is not kept here: its expiry is compared on every use, and revocation
+# (token version, active flag, logout's denylist) is read from the shared cache per request.
+VERIFIED_TOKENS_KEPT = 4096
+_verified: dict[bytes | str, dict] = {}
+
+
+class _KnownAccessToken(AccessToken):
+    """An access token already verified by this process: the payload, without decoding again."""
+
+    def __init__(self, raw_token: bytes | str, payload: dict) -> None:
+        self.token = raw_token
+        self.current_time = aware_utcnow()
+        self.payload = dict(payload)
 
 
 class JWTCookieOrBearerScheme(OpenApiAuthenticationExtension):
