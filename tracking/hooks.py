@@ -14,7 +14,8 @@ session_write_facts = declare(
     "fn() returns a dict {name: query expression over Session} that a session_write_guard function "
     "needs. Tracking annotates them onto the session row it locks for a write (lock_session), so "
     "the guard reads `session.<name>` instead of querying; for a session without the attribute "
-    "(one that was not locked so) the guard queries as before.",
+    "(one that was not locked so) the guard queries as before. fn must return the same expressions "
+    "every time: on PostgreSQL the lock statement is compiled once per process.",
 )
 
 session_visibility = declare(

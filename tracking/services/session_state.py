@@ -5,13 +5,16 @@ session's status and span in step with its laps."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection
 from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
 
 from accounts.models import User
 from tracking.hooks import session_write_facts, session_write_guard
 from tracking.models import Session, SessionStatus
-from tracking.selectors import session_all_lap_rows
+from tracking.selectors import SESSION_COLUMNS, session_all_lap_rows
 from tracking.services.rules import lock_user
 
 
@@ -23,17 +26,60 @@ def lock_session(session: Session, user: User | None = None, *, owner: User | No
     `owner` is the owner's User when the caller holds it (an actor driving their own session):
     then only the session's own columns are read, and the owner is that object. Otherwise the
     owner is read with the session (and so its row locked with it, as it always was)."""
-    facts = {}
-    for found in session_write_facts.call():
-        facts.update(found)
     if owner is not None and owner.pk == session.owner_id and (user is None or user.pk == owner.pk):
         lock_user(owner)
-        locked = Session.objects.select_for_update(of=("self",)).annotate(**facts).get(pk=session.pk)
+        locked = _lock_own_session(session.pk)
         locked.owner = owner
         return locked
     lock_user(user or session.owner)
     sessions = Session.objects.select_for_update(of=("self", "owner")).select_related("owner")
-    return sessions.annotate(**facts).get(pk=session.pk)
+    return sessions.annotate(**_write_facts()).get(pk=session.pk)
+
+
+def _write_facts() -> dict:
+    facts = {}
+    for found in session_write_facts.call():
+        facts.update(found)
+    return facts
+
+
+# Stands for the session's id in the compiled statement of _lock_own_session.
+ANY_SESSION = -(2**62) - 12345
+
+
+@lru_cache(maxsize=4)
+def _own_session_statement(functions: tuple) -> tuple[str, tuple, int, tuple[tuple[str, int], ...]]:
+    """The query of _lock_own_session compiled once (per set of registered fact functions): its
+    SQL, its parameters (the session's id as ANY_SESSION), how many of the row's first columns are
+    the session's, and where each fact is."""
+    compiler = (
+        Session.objects.select_for_update(of=("self",))
+        .annotate(**_write_facts())
+        .filter(pk=ANY_SESSION)
+        .query.get_compiler(DEFAULT_DB_ALIAS)
+    )
+    sql, params = compiler.as_sql()
+    if compiler.klass_info["select_fields"] != list(range(len(SESSION_COLUMNS))) or ANY_SESSION not in params:
+        raise RuntimeError("Unexpected shape of the session lock query.")  # pragma: no cover
+    return sql, tuple(params), len(SESSION_COLUMNS), tuple(compiler.annotation_col_map.items())
+
+
+def _lock_own_session(pk: int) -> Session:
+    """`Session.objects.select_for_update(of=("self",)).annotate(**facts).get(pk=pk)`: on
+    PostgreSQL from the statement compiled once, as building and compiling the query cost more
+    than running it (tests/test_hot_paths.py holds both to the same session and facts)."""
+    if connection.vendor != "postgresql":
+        return Session.objects.select_for_update(of=("self",)).annotate(**_write_facts()).get(pk=pk)
+    sql, params, width, facts = _own_session_statement(session_write_facts.functions)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk if value == ANY_SESSION else value for value in params])
+        row = cursor.fetchone()
+    if row is None:
+        raise Session.DoesNotExist("Session matching query does not exist.")
+    locked = Session.from_db(DEFAULT_DB_ALIAS, SESSION_COLUMNS, row[:width])
+    for name, index in facts:
+        setattr(locked, name, row[index])
+    return locked
 
 
 def run_session_write_guards(session: Session) -> None:
@@ -77,5 +123,23 @@ def session_sync(session: Session, *, now: datetime) -> Session:
         session.ended_at = laps["last"] or session.ended_at or now
         if session.started_at and session.ended_at < session.started_at:
             session.ended_at = session.started_at
-    session.save(update_fields=["status", "started_at", "ended_at", "updated_at"])
+    # session.save(update_fields=[...]) written out: the ORM's update cost three times the statement.
+    session.updated_at = timezone.now()  # as auto_now
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SYNC_SQL,
+            [
+                str(session.status),
+                adapt(session.started_at),
+                adapt(session.ended_at),
+                adapt(session.updated_at),
+                session.pk,
+            ],
+        )
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
     return session
+
+
+SYNC_SQL = "UPDATE tracking_session SET status = %s, started_at = %s, ended_at = %s, updated_at = %s WHERE id = %s"

@@ -265,6 +265,35 @@ def test_the_written_out_session_queries_return_what_the_orm_queries_return(user
     assert selectors.session_addressed(actor=other_user, uuid=session.uuid) is None
 
 
+@pytest.mark.postgres
+def test_the_compiled_session_lock_reads_what_the_orm_query_reads(user):
+    """On PostgreSQL an owner's command locks the session with a statement compiled once
+    (session_state._lock_own_session); the ORM query it stands for reads the same columns and the
+    same write facts (here groups' archived group)."""
+    from django.db import transaction
+
+    from groups.models import Group, GroupStatus
+    from tracking.hooks import session_write_facts
+    from tracking.models import Session
+    from tracking.selectors import SESSION_COLUMNS
+    from tracking.services import session_state
+
+    archived = GroupSessionFactory()
+    Group.objects.filter(pk=archived.group_id).update(status=GroupStatus.ARCHIVED, archived_at=timezone.now())
+    names = (*SESSION_COLUMNS, "archived_group_id")
+    for session in (SessionFactory(owner=user), GroupSessionFactory().session, archived.session):
+        with transaction.atomic():
+            compiled = session_state._lock_own_session(session.pk)
+            facts = session_state._write_facts()
+            by_orm = Session.objects.select_for_update(of=("self",)).annotate(**facts).get(pk=session.pk)
+        assert [compiled.__dict__[name] for name in names] == [by_orm.__dict__[name] for name in names]
+        assert compiled.archived_group_id == (archived.group_id if session == archived.session else None)
+    sql = session_state._own_session_statement(session_write_facts.functions)[0]
+    assert sql.endswith('FOR UPDATE OF "tracking_session"')
+    with pytest.raises(Session.DoesNotExist), transaction.atomic():
+        session_state._lock_own_session(-1)
+
+
 def test_group_progress_costs_its_known_queries():
     group = GroupFactory()
     session = GroupSessionFactory(group=group).session
