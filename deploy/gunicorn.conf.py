@@ -22,8 +22,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 # (copy-on-write) instead of each importing everything again. gc.freeze() before each fork moves
 # what the import made out of the collector's reach, so a collection in a worker does not write
 # to (and so copy) those pages. Measured with 4 sync workers after the benchmark's scenarios: each
-# worker's proportional share of memory (PSS) about 50 MB instead of 79, its RSS 86 MB instead of
-# 94 (bench/README.md, "Worker memory"). The application opens no connection at import, so no
+# worker's proportional share of memory (PSS) about 49 MB instead of 78, its RSS 86 MB instead of
+# 94 (bench/README.md, "RSS"). The application opens no connection at import, so no
 # socket is shared across the fork. New code needs a restart of the master (a new container);
 # a HUP only replaces the workers.
 preload_app = True
