@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project side by side with three yardsticks on the same data, in one run:
 #
-#   ours          gunicorn config.wsgi (production profile, PostgreSQL + Redis)
+#   ours          gunicorn -c deploy/gunicorn.conf.py config.wsgi (production profile, PostgreSQL + Redis)
 #   fastapi       bench/peers/fastapi_peer.py  (FastAPI + SQLAlchemy 2 ORM + pydantic v2, uvicorn)
 #   floor         bench/peers/floor.py         (bare ASGI: PyJWT + one psycopg pool query + orjson, uvicorn)
 #   django_floor  bench/peers/django_floor.py  (no middleware, no DRF, one raw query + orjson, gunicorn)
@@ -64,7 +64,9 @@ trap cleanup EXIT
 gunicorn_args=(--workers "$WORKERS" --worker-class "$WORKER_CLASS" --access-logfile /dev/null --log-level warning)
 uvicorn_args=(--workers "$WORKERS" --loop uvloop --http httptools --no-access-log --log-level warning
   --app-dir bench/peers --host 127.0.0.1)
-.venv/bin/gunicorn config.wsgi "${gunicorn_args[@]}" --bind "127.0.0.1:${PORT[ours]}" \
+# Ours with its production settings file (preloaded app, request limits); the command line's
+# worker count and class override the file's, so every server runs the same number of workers.
+.venv/bin/gunicorn config.wsgi -c deploy/gunicorn.conf.py "${gunicorn_args[@]}" --bind "127.0.0.1:${PORT[ours]}" \
   --error-logfile "$BENCH_RESULTS/ours.log" --pid "$BENCH_RESULTS/ours.pid" & pids+=($!)
 .venv/bin/uvicorn fastapi_peer:app "${uvicorn_args[@]}" --port "${PORT[fastapi]}" \
   > "$BENCH_RESULTS/fastapi.log" 2>&1 & pids+=($!)
