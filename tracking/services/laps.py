@@ -17,6 +17,7 @@ from audit.models import Action
 from audit.services import audit_change
 from config.errors import PermissionDenied, ValidationFailed
 from tracking.models import Session, SessionParticipant, TimeEntry
+from tracking.selectors import session_running_laps
 from tracking.services.gate import Booking, EntryDraft, ProjectRef, booked, entries_write
 from tracking.services.session_state import lock_session, run_session_write_guards
 
@@ -49,10 +50,7 @@ def laps_close(session: Session, *, now: datetime, user: User | None = None, the
     write. The session row is locked, and every lap writer locks it before touching a lap, so
     another participant's lap can be closed here without their user row. Returns how many laps
     were running."""
-    laps = TimeEntry.objects.filter(session_id=session.pk, end__isnull=True)
-    if user is not None:
-        laps = laps.filter(user_id=user.pk)
-    laps = list(laps)
+    laps = session_running_laps(session=session, user=user)
     # The lap users in hand (the session's owner is loaded with the locked session); any other
     # participant's user in one more query, only when one of theirs is running.
     users = {u.pk: u for u in (session.owner, user) if u is not None}

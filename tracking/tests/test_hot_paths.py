@@ -263,6 +263,15 @@ def test_the_written_out_session_queries_return_what_the_orm_queries_return(user
         ]
         assert found[0].started_at is None and found[0].created_at == session.created_at
     assert selectors.session_addressed(actor=other_user, uuid=session.uuid) is None
+    TimeEntryFactory(user=user, session=session, start=MONDAY + timedelta(hours=6), end=None, project=task.project)
+    for who in (None, user, other_user, UserFactory()):
+        running, by_orm = (selectors.session_running_laps(session=session, user=who, orm=orm) for orm in (False, True))
+        columns = selectors.ENTRY_COLUMNS
+        assert [[getattr(lap, c) for c in columns] for lap in running] == [
+            [getattr(lap, c) for c in columns] for lap in by_orm
+        ]
+        assert all(not lap._state.adding for lap in running)
+        assert len(running) == {None: 2, user: 1, other_user: 1}.get(who, 0)
 
 
 @pytest.mark.postgres
