@@ -79,13 +79,27 @@ def exclusive_flag() -> bool:
 
 
 def find_running(*, users: Iterable[int], exclude: Iterable[int] = ()) -> TimeEntry | None:
-    """The running entry of any of `users` (by pk), if there is one: the one running-timer query."""
+    """The running entry of any of `users` (by pk), if there is one: the one running-timer query.
+    Whether there is one is asked by a written-out statement (on the partial unique index of
+    running entries); the entry, with its session for the message, is loaded only when it exists
+    (a timer or session start usually finds none)."""
+    users, exclude = list(users), list(exclude)
+    if not users:
+        return None
+    excluded = f" AND id NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
+    with connection.cursor() as cursor:
+        cursor.execute(ANY_RUNNING_SQL.format(users=", ".join(["%s"] * len(users)), exclude=excluded), users + exclude)
+        if cursor.fetchone() is None:
+            return None
     return (
-        TimeEntry.objects.filter(user__in=list(users), end__isnull=True)
-        .exclude(pk__in=list(exclude))
+        TimeEntry.objects.filter(user__in=users, end__isnull=True)
+        .exclude(pk__in=exclude)
         .select_related("session")
         .first()
     )
+
+
+ANY_RUNNING_SQL = 'SELECT 1 FROM tracking_timeentry WHERE user_id IN ({users}) AND "end" IS NULL{exclude} LIMIT 1'
 
 
 def find_overlap(*, intervals: Sequence[tuple[int, datetime, datetime | None]], exclude: Iterable[int] = ()):
