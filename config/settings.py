@@ -345,6 +345,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.OrjsonRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.ApiContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "config.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

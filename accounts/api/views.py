@@ -44,7 +44,6 @@ from config.api.authentication import REFRESH_COOKIE, JWTCookieOrBearerAuthentic
 from config.api.client_ip import client_ip
 from config.api.parsers import JSONParser
 from config.api.ratelimit import limit_by_account, limit_by_ip
-from config.api.renderers import represent
 from config.api.views import ApiView, ScopedViewSet, parse_input
 from config.errors import AuthenticationRequired
 from media.services import upload_body_check
@@ -411,7 +410,7 @@ def signed_in(request) -> User:
 class MeView(ApiView):
     @extend_schema(tags=["users"], operation_id="me_retrieve", responses=s.UserOutput)
     def get(self, request):
-        return Response(represent(s.UserOutput, request.user))
+        return Response(s.user_output(request.user))
 
     @extend_schema(
         tags=["users"],
