@@ -133,6 +133,7 @@ for round in $(seq "$ROUNDS"); do
     "$(BENCH_DAY_OFFSET=$((round * 2)) wrk_run ours create_entry.lua "$WRITE_CONNECTIONS" "$SECONDS_EACH")"
   record "$round" ours session_start_stop \
     "$(BENCH_SESSION_SKIP=$(((round - 1) * 30)) BENCH_THREADS=$SESSION_CONNECTIONS wrk_run ours session_start_stop.lua "$SESSION_CONNECTIONS" "$SECONDS_EACH")"
+  $PY bench/prepare_clients.py --stop-running  # the runs' last starts, so the next round's are not 409s
 done
 
 rss="$(ps -o rss= --ppid "$(cat "$BENCH_RESULTS/ours.pid")" | awk '{m = ($1 > m ? $1 : m)} END {printf "%.0f MB", m / 1024}')"
