@@ -1,5 +1,6 @@
 """A write's answer is built from the entry serializer whose fields were built once
-(tracking.api.views.written); it must stay what TimeEntryWriteOutput answers."""
+(tracking.api.views.written); it must stay what TimeEntryWriteOutput answers. A single new row is
+inserted by the gate's own INSERT (gate._insert_one); it must write what Model.save() writes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
+from accounts.tests.factories import UserFactory
 from config.testing import bearer_client
 from tracking.api.serializers import TimeEntryWriteOutput
 from tracking.compliance import ComplianceGuard
@@ -52,3 +54,38 @@ def test_a_stop_answers_what_the_write_serializer_answers(user):
     assert stopped.status_code == 200
     entry = TimeEntry.objects.get(uuid=started.json()["id"])
     assert stopped.content == expected(entry, timezone.now())
+
+
+@pytest.mark.parametrize("running", [False, True], ids=["finished", "running"])
+def test_a_new_entry_is_written_as_save_writes_it(user, running):
+    """The gate inserts a single new row with its own INSERT (gate._insert_one); every column
+    must be what Model.save() writes."""
+    from tracking.services.gate import _insert_one
+
+    project = ProjectFactory(code="COL")
+    now = timezone.now()
+    values = {
+        "user": user,
+        "start": now - timedelta(hours=2, microseconds=17),
+        "end": None if running else now - timedelta(hours=1),
+        "project": project,
+        "activity": "naïve",
+        "notes": "a\\nb",
+        "billable": True,
+        "created_at": now,
+    }
+    # The reference row is someone else's: one user has one running entry at most.
+    ours, django = TimeEntry(**values), TimeEntry(**{**values, "user": UserFactory()})
+    _insert_one(ours)
+    django.save(force_insert=True)
+    assert ours.pk and not ours._state.adding
+    stored = TimeEntry.objects.values().get(pk=ours.pk)
+    reference = TimeEntry.objects.values().get(pk=django.pk)
+    for row in (stored, reference):
+        for column in ("id", "uuid", "user_id", "updated_at"):
+            row.pop(column)
+    assert stored == reference
+    assert TimeEntry.objects.get(pk=ours.pk).user == user
+    fresh = TimeEntry.objects.get(pk=ours.pk)
+    assert (fresh.uuid, fresh.start, fresh.end, fresh.created_at) == (ours.uuid, ours.start, ours.end, ours.created_at)
+    assert abs(fresh.updated_at - now) < timedelta(seconds=5)
