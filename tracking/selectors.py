@@ -64,21 +64,7 @@ def time_entry_list(*, actor: User, lean: bool = False) -> QuerySet[TimeEntry]:
 
 
 # A listing row: the output columns as one tuple (no model instance is built).
-ENTRY_ROW_COLUMNS = (
-    "uuid",
-    "user__uuid",
-    "start",
-    "end",
-    "project__uuid",
-    "project__code",
-    "task__uuid",
-    "activity",
-    "notes",
-    "billable",
-    "session__uuid",
-    "created_at",
-    "updated_at",
-)
+ENTRY_ROW_COLUMNS = ENTRY_OUTPUT_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -257,17 +243,9 @@ def session_addressed(*, actor: User, uuid, orm: bool = False) -> tuple[Session,
 # A lap as the session output shows it, with one of its images (LEFT JOIN: one row per image, or
 # one row without an image): the lap's columns (LAP_COLUMN_COUNT), the image's, and the lap's user
 # (for session_sync).
+LAP_COLUMN_COUNT = 10  # the first ten ENTRY_OUTPUT_COLUMNS: an entry's own fields, without its session
 LAP_ROW_COLUMNS = (
-    "uuid",
-    "user__uuid",
-    "start",
-    "end",
-    "project__uuid",
-    "project__code",
-    "task__uuid",
-    "activity",
-    "notes",
-    "billable",
+    *ENTRY_OUTPUT_COLUMNS[:LAP_COLUMN_COUNT],
     "images__image__uuid",
     "images__image__key",
     "images__image__content_type",
@@ -277,7 +255,6 @@ LAP_ROW_COLUMNS = (
     "images__created_at",
     "user_id",
 )
-LAP_COLUMN_COUNT = 10
 LAP_ORDER = ("start", "pk", "images__created_at", "images__id")
 
 # The query of session_lap_rows for every lap of a session, written out for PostgreSQL: building

@@ -86,8 +86,13 @@ class UserOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_avatar_url(self, user: User) -> str | None:
-        # Signing needs no query or network call; lists select_related("avatar").
-        return image_url(image=user.avatar).url if user.avatar_id else None
+        return avatar_url(user)
+
+
+def avatar_url(user: User) -> str | None:
+    """The presigned URL of `user`'s profile picture, or None. Signing needs no query or network
+    call; lists select_related("avatar")."""
+    return image_url(image=user.avatar).url if user.avatar_id else None
 
 
 def user_output(user: User) -> dict:
@@ -108,7 +113,7 @@ def user_output(user: User) -> dict:
         "manager": user.manager.uuid if user.manager_id else None,
         "is_active": user.is_active,
         "date_joined": user.date_joined.astimezone(UTC),
-        "avatar_url": image_url(image=user.avatar).url if user.avatar_id else None,
+        "avatar_url": avatar_url(user),
     }
 
 

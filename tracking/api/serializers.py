@@ -308,6 +308,33 @@ class SessionOutput(serializers.ModelSerializer):
         return LapOutput(self._laps(session), many=True, context=self.context).data
 
 
+def entry_fields_output(row: tuple, now: datetime) -> dict:
+    """What TimeEntryOutput and LapOutput both show of an entry, from the first LAP_COLUMN_COUNT
+    values of a row of selectors.ENTRY_OUTPUT_COLUMNS (`now` counts a running entry)."""
+    uuid, user, start, end, project, project_code, task, activity, notes, billable = row[:LAP_COLUMN_COUNT]
+    return {
+        "id": uuid,
+        "user": user,
+        "start_utc": start,
+        "end_utc": end,
+        "duration": max(0, int(((end or now) - start).total_seconds())),
+        "running": end is None,
+        "project": project,
+        "project_code": project_code,
+        "task": task,
+        "activity": activity,
+        "notes": notes,
+        "billable": billable,
+    }
+
+
+def entry_row_output(row: tuple, now: datetime) -> dict:
+    """A row of selectors.ENTRY_ROW_COLUMNS as TimeEntryOutput shows an entry: the same keys in
+    the same order and, once rendered, the same JSON (datetimes in UTC with Z, UUIDs as text)."""
+    session, created, updated = row[LAP_COLUMN_COUNT:]
+    return {**entry_fields_output(row, now), "session": session, "created_at": created, "updated_at": updated}
+
+
 def session_output(session: Session, owner_uuid, lap_rows: list[tuple], now: datetime) -> dict:
     """What SessionOutput shows of `session`, built from rows of selectors.LAP_ROW_COLUMNS (the
     laps the reader may see, in order, one row per image) instead of model instances: the same
@@ -316,24 +343,7 @@ def session_output(session: Session, owner_uuid, lap_rows: list[tuple], now: dat
     laps: list[dict] = []
     for row in lap_rows:
         if not laps or laps[-1]["id"] != row[0]:
-            uuid, user, start, end, project, project_code, task, activity, notes, billable = row[:LAP_COLUMN_COUNT]
-            laps.append(
-                {
-                    "id": uuid,
-                    "user": user,
-                    "start_utc": start,
-                    "end_utc": end,
-                    "duration": max(0, int(((end or now) - start).total_seconds())),
-                    "running": end is None,
-                    "project": project,
-                    "project_code": project_code,
-                    "task": task,
-                    "activity": activity,
-                    "notes": notes,
-                    "billable": billable,
-                    "images": [],
-                }
-            )
+            laps.append({**entry_fields_output(row, now), "images": []})
         image, key, content_type, byte_size, width, height, created = row[LAP_COLUMN_COUNT : LAP_COLUMN_COUNT + 7]
         if image is not None:
             signed = image_url(image=Image(key=key))

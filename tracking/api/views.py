@@ -122,29 +122,6 @@ def entry_fields(data: dict) -> dict:
 ROW_LIST_PARAMS = frozenset({"from", "to", "page", "page_size"})
 
 
-def entry_row_output(row: tuple, now) -> dict:
-    """A row of selectors.ENTRY_ROW_COLUMNS as TimeEntryOutput shows an entry: the same keys in
-    the same order and, once rendered, the same JSON (datetimes in UTC with Z, UUIDs as text)."""
-    (uuid, user, start, end, project, project_code, task, activity, notes, billable, session, created, updated) = row
-    return {
-        "id": uuid,
-        "user": user,
-        "start_utc": start,
-        "end_utc": end,
-        "duration": max(0, int(((end or now) - start).total_seconds())),
-        "running": end is None,
-        "project": project,
-        "project_code": project_code,
-        "task": task,
-        "activity": activity,
-        "notes": notes,
-        "billable": billable,
-        "session": session,
-        "created_at": created,
-        "updated_at": updated,
-    }
-
-
 def written(entry, warnings, status_code=status.HTTP_200_OK) -> Response:
     """TimeEntryWriteOutput's answer, from the entry serializer whose fields were built once
     (`represent`): building a ModelSerializer's fields cost more than the write's own Python."""
@@ -208,7 +185,7 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                 else remove_query_param(url, "page")
                 if page == 2
                 else replace_query_param(url, "page", page - 1),
-                "results": [entry_row_output(row, now) for row in found.rows],
+                "results": [s.entry_row_output(row, now) for row in found.rows],
             }
         )
 

@@ -50,6 +50,7 @@ from tracking.services.rules import (
     find_running,
     invalid,
     overlap_conflict,
+    placeholders,
     running_conflict,
 )
 from tracking.services.session_state import session_sync
@@ -234,7 +235,7 @@ def _projects_named(ids: set[UUID], codes: set[str]):
     conditions, params = [], []
     for column, values in (("uuid", [prep(value, connection) for value in ids]), ("code", sorted(codes))):
         if values:
-            conditions.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+            conditions.append(f"{column} IN ({placeholders(values)})")
             params.extend(values)
     return Project.objects.raw(f"SELECT * FROM tracking_project WHERE {' OR '.join(conditions)}", params)  # noqa: S608
 

@@ -28,6 +28,11 @@ READ_USER_SQL = "SELECT 1 FROM accounts_user WHERE id = %s"
 LOCK_USER_SQL = READ_USER_SQL + " FOR UPDATE"
 
 
+def placeholders(values: Sequence) -> str:
+    """`%s, %s, ...`, one per value: the parameters of an IN (...) in a written-out statement."""
+    return ", ".join(["%s"] * len(values))
+
+
 def lock_user(user: User) -> None:
     """Hold `user`'s row until the transaction ends (on SQLite, where the IMMEDIATE transaction
     already holds the database's write lock, the row is only read). Written out: it runs on every
@@ -86,9 +91,9 @@ def find_running(*, users: Iterable[int], exclude: Iterable[int] = ()) -> TimeEn
     users, exclude = list(users), list(exclude)
     if not users:
         return None
-    excluded = f" AND id NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
+    excluded = f" AND id NOT IN ({placeholders(exclude)})" if exclude else ""
     with connection.cursor() as cursor:
-        cursor.execute(ANY_RUNNING_SQL.format(users=", ".join(["%s"] * len(users)), exclude=excluded), users + exclude)
+        cursor.execute(ANY_RUNNING_SQL.format(users=placeholders(users), exclude=excluded), users + exclude)
         if cursor.fetchone() is None:
             return None
     return (
@@ -157,7 +162,7 @@ def _overlaps_one(user: int, start: datetime, end: datetime | None, *, exclude: 
     gate's common case (one entry, one timer, one lap) usually finds none. When it does,
     find_overlap's general query names the first entry overlapped, as for a batch."""
     adapt = connection.ops.adapt_datetimefield_value
-    excluded = f" AND id NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
+    excluded = f" AND id NOT IN ({placeholders(exclude)})" if exclude else ""
     if end is None:
         sql, params = OVERLAPPING_OPEN_SQL.format(exclude=excluded), [user, *exclude, adapt(start)]
     else:
