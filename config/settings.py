@@ -170,6 +170,12 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's, with a health check that sends no SELECT 1 while the connection is intact.
         DATABASES["default"]["ENGINE"] = "config.postgresql"
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True) and DATABASES["default"]["ENGINE"] == "config.postgresql":
+        # Parameters travel apart from the SQL, and psycopg prepares a statement once a connection
+        # has run it five times (its prepare_threshold): PostgreSQL then skips parsing and planning
+        # it, most of a short query's server time. Off behind a pooler in transaction mode that
+        # does not keep prepared statements (README, "Configuration").
+        DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,12 +1,20 @@
 """config.postgresql: the health check of a persistent connection asks the server nothing while
-the connection is intact, and still replaces a connection the server has ended."""
+the connection is intact, and still replaces a connection the server has ended. Statements a
+connection runs often are prepared on the server (DATABASE_PREPARED_STATEMENTS)."""
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 import time
 
 import pytest
+from django.conf import settings
 from django.db import connections
+
+from accounts.models import User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +69,35 @@ def test_a_connection_inside_a_transaction_gets_the_usual_check(wrapper):
     wrapper.close_if_health_check_failed()
     assert wrapper.asked == [1]
     wrapper.connection.execute("ROLLBACK")
+
+
+def test_a_statement_run_often_is_prepared_on_the_server(wrapper):
+    assert wrapper.settings_dict["OPTIONS"]["server_side_binding"] is True
+    user = User.objects.create_user(email="prepared@example.com", password="x" * 12)
+    for _ in range(6):  # psycopg prepares a statement at its fifth run on a connection
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT email FROM accounts_user WHERE id = %s", [user.pk])
+            assert cursor.fetchone() == ("prepared@example.com",)
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert "SELECT email FROM accounts_user WHERE id = $1" in prepared
+
+
+@pytest.mark.parametrize(
+    ("value", "options"), [("", {"server_side_binding": True, "prepare_threshold": 5}), ("off", {})]
+)
+def test_prepared_statements_can_be_turned_off(value, options):
+    """Off behind a pooler that does not keep them: client-side binding, nothing prepared."""
+    env = {**os.environ, "DATABASE_URL": "postgres://u@db.invalid/x", "DATABASE_PREPARED_STATEMENTS": value}
+    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=settings.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert ast.literal_eval(result.stdout.strip()) == options

@@ -123,10 +123,10 @@ ROW_LIST_PARAMS = frozenset({"from", "to", "page", "page_size"})
 
 
 def written(entry, warnings, status_code=status.HTTP_200_OK) -> Response:
-    """TimeEntryWriteOutput's answer, from the entry serializer whose fields were built once
-    (`represent`): building a ModelSerializer's fields cost more than the write's own Python."""
+    """TimeEntryWriteOutput's answer, from the entry and warning serializers whose fields were
+    built once (`represent`): building a serializer's fields cost more than the write's own Python."""
     data = represent(s.TimeEntryOutput, entry)
-    data["warnings"] = s.ComplianceWarningOutput(warnings, many=True).data if warnings else []
+    data["warnings"] = [represent(s.ComplianceWarningOutput, warning) for warning in warnings]
     return Response(data, status=status_code)
 
 

@@ -35,6 +35,7 @@ from typing import Any, TypedDict
 from uuid import UUID
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -228,16 +229,27 @@ def _resolve_projects(put: Sequence[EntryDraft], nested: str | None) -> None:
         draft.project, draft.task = _pick(draft.ref, by_id, by_code, tasks, nested, index)
 
 
-def _projects_named(ids: set[UUID], codes: set[str]):
-    """The projects with any of these public ids or codes, in one written-out query: every create
-    names a project, and building this lookup through the ORM cost more than running it."""
-    prep = Project._meta.get_field("uuid").get_db_prep_value
+def _projects_named(ids: set[UUID], codes: set[str]) -> list[Project]:
+    """The projects with any of these public ids or codes. Every create names a project, and on
+    PostgreSQL the lookup is written out and its rows become projects without the ORM, which cost
+    more than running it. The columns are named, not `*`: a prepared statement's result must
+    keep its shape when a later migration adds a column while this process still holds it."""
+    if connection.vendor != "postgresql":  # SQLite's rows need the ORM's converters
+        return list(Project.objects.filter(Q(uuid__in=ids) | Q(code__in=codes)))
     conditions, params = [], []
-    for column, values in (("uuid", [prep(value, connection) for value in ids]), ("code", sorted(codes))):
+    for column, values in (("uuid", list(ids)), ("code", sorted(codes))):
         if values:
             conditions.append(f"{column} IN ({placeholders(values)})")
             params.extend(values)
-    return Project.objects.raw(f"SELECT * FROM tracking_project WHERE {' OR '.join(conditions)}", params)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_PROJECT_SELECT} WHERE {' OR '.join(conditions)}", params)
+        return [Project.from_db(connection.alias, _PROJECT_COLUMNS, row) for row in cursor.fetchall()]
+
+
+_PROJECT_COLUMNS = tuple(f.attname for f in Project._meta.concrete_fields)
+_PROJECT_SELECT = "SELECT {} FROM tracking_project".format(  # noqa: S608
+    ", ".join(f'"{f.column}"' for f in Project._meta.concrete_fields)
+)
 
 
 def _pick(ref: ProjectRef, by_id, by_code, tasks, nested, index) -> tuple[Project | None, Task | None]:

@@ -89,3 +89,21 @@ def test_a_new_entry_is_written_as_save_writes_it(user, running):
     fresh = TimeEntry.objects.get(pk=ours.pk)
     assert (fresh.uuid, fresh.start, fresh.end, fresh.created_at) == (ours.uuid, ours.start, ours.end, ours.created_at)
     assert abs(fresh.updated_at - now) < timedelta(seconds=5)
+
+
+def test_the_projects_a_write_names_are_read_as_the_orm_reads_them():
+    """gate._projects_named reads the named projects with its own query on PostgreSQL; each must
+    equal the ORM's object field by field, and a project named twice (id and code) comes once."""
+    from tracking.services.gate import _projects_named
+
+    archived = ProjectFactory(code="OLD", archived=True, billable=False, color="#123456")
+    current = ProjectFactory(code="NOW")
+    ProjectFactory(code="OTHER")
+    found = _projects_named({archived.uuid, current.uuid}, {"NOW"})
+    assert sorted(p.code for p in found) == ["NOW", "OLD"]
+    fields = [f.attname for f in TimeEntry._meta.get_field("project").related_model._meta.concrete_fields]
+    for project in found:
+        reference = type(project).objects.get(pk=project.pk)
+        assert [getattr(project, f) for f in fields] == [getattr(reference, f) for f in fields]
+        assert not project._state.adding
+    assert _projects_named(set(), {"NOPE"}) == []
