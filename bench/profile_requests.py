@@ -35,14 +35,13 @@ os.environ.setdefault("API_RATE_LIMIT_USER", "off")
 os.environ.setdefault("API_RATE_LIMIT_ANON", "off")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from django.core.wsgi import get_wsgi_application
+from config.wsgi import application  # noqa: I001 - what gunicorn serves; it sets Django up first
+
 from django.db import connection
 
-application = get_wsgi_application()
-
-from accounts.models import User  # noqa: E402
-from accounts.tokens import issue_token_pair  # noqa: E402
-from tracking.models import Session, TimeEntry  # noqa: E402
+from accounts.models import User
+from accounts.tokens import issue_token_pair
+from tracking.models import Session, TimeEntry
 
 FIRST_MONDAY = datetime(2025, 1, 6, tzinfo=UTC)
 MARCH = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))  # create_entry writes here

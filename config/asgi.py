@@ -1,7 +1,10 @@
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application does
 
-application = get_asgi_application()
+from config.handlers import KeptRoutesASGIHandler  # noqa: E402
+
+application = KeptRoutesASGIHandler()

@@ -1,7 +1,10 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup(set_prefix=False)  # what django.core.wsgi.get_wsgi_application does
 
-application = get_wsgi_application()
+from config.handlers import KeptRoutesWSGIHandler  # noqa: E402
+
+application = KeptRoutesWSGIHandler()
