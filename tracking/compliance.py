@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import User, UserSettings
 from accounts.selectors import user_list
 from config.errors import NotFound, RuleViolation
+from config.postgresql.loaders import compiled_timestamps
 from tracking.models import TimeEntry
 
 MAX_WEEKLY = "max_weekly_hours"
@@ -245,6 +246,7 @@ def week_rows(user: User, start: datetime, end: datetime, *, written_out: bool =
     """(start, end, the user's week start or None) of `user`'s entries overlapping [start, end)."""
     if written_out and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            compiled_timestamps(cursor)
             cursor.execute(WEEK_ROWS_SQL, [user.pk, end, start])
             return cursor.fetchall()
     week_start = UserSettings.objects.filter(user=OuterRef("user_id")).values("week_start")[:1]

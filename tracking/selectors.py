@@ -15,10 +15,9 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from psycopg import adapters as psycopg_adapters
-from psycopg import pq
 
 from accounts.models import Role, User
+from config.postgresql.loaders import compiled_timestamps
 from tracking.hooks import session_visibility
 from tracking.models import LapImage, Project, Session, SessionParticipant, Task, TimeEntry
 
@@ -110,8 +109,6 @@ def time_entry_rows(
     return EntryRows(count=count, rows=list(entries.values_list(*ENTRY_ROW_COLUMNS)[offset : offset + limit]))
 
 
-_TIMESTAMPTZ_LOADER = psycopg_adapters.get_loader(psycopg_adapters.types["timestamptz"].oid, pq.Format.TEXT)
-
 # The ORM query of time_entry_rows for a USER's bounded window, written out: building and
 # compiling it is most of a listing's Python time. tests/test_hot_paths.py holds both to the same
 # rows.
@@ -130,10 +127,7 @@ OWN_WEEK_SQL = """
 
 def _own_week_rows(*, actor: User, start: datetime, end: datetime, offset: int, limit: int) -> EntryRows | None:
     with connection.cursor() as cursor:
-        # psycopg's compiled timestamptz loader for this cursor's four datetimes a row: Django
-        # registers a Python subclass of it on every connection (to pin the zone, which is UTC
-        # on this connection anyway), and that was most of reading a page.
-        cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
+        compiled_timestamps(cursor)  # four a row: most of reading a page with Django's loader
         cursor.execute(OWN_WEEK_SQL, [actor.pk, end, start, limit, offset])
         rows = cursor.fetchall()
     if not rows:
