@@ -203,16 +203,31 @@ def running_conflict(running: TimeEntry) -> Conflict:
 def constraint_conflicts(
     *, user: User | None, intervals: Sequence[Interval] = (), exclude: Iterable[int] = ()
 ) -> Iterator:
-    """Run the writes in a savepoint; a constraint the database enforces becomes a 409. Only a
-    race past the service's own checks (or a write that skipped them) ends up here."""
+    """A constraint the database enforces becomes a 409. Only a race past the service's own
+    checks (or a write that skipped them) ends up here: the caller holds the owner's row lock and
+    has checked under it.
+
+    When the writes open a timer, two constraints can fire and which one to report takes a query,
+    so they run in a savepoint that keeps the transaction usable for it. Otherwise only the
+    exclusion constraint (or a check) can fire, and it is reported without naming the other
+    entry: no savepoint, which would cost two round trips on every write for a case the lock
+    already rules out. The caller's transaction then rolls back with the 409."""
+    opens_timer = any(end is None for _, end in intervals)
+    if not opens_timer:
+        try:
+            yield
+        except IntegrityError as exc:
+            if OVERLAP_CONSTRAINT in str(exc):
+                raise Conflict("The entry overlaps another entry.", code="overlap") from exc
+            raise Conflict("The change conflicts with the current data.", code="conflict") from exc
+        return
     try:
         with transaction.atomic():
             yield
     except IntegrityError as exc:
         text = str(exc)
-        opens_timer = any(end is None for _, end in intervals)
         unique_running = RUNNING_CONSTRAINT in text or "tracking_timeentry.user_id" in text
-        if unique_running or (opens_timer and OVERLAP_CONSTRAINT in text):
+        if unique_running or OVERLAP_CONSTRAINT in text:
             # Two racing timers break both rules; the one worth reporting is the running timer.
             running = find_running(users=[user.pk]) if user is not None else None
             if running is not None:
