@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 from django.db.models import QuerySet
@@ -54,14 +55,55 @@ def parse_input(serializer_class, data, *, ignore_unknown: bool = False, **kwarg
     Form and multipart bodies and query strings are not checked (OAuth2 forms carry extra
     fields; query strings carry paging and filters). `ignore_unknown` is for the seed-client
     adapters, whose original backends ignored extra fields."""
-    serializer = serializer_class(data=data, **kwargs)
-    if not ignore_unknown and isinstance(data, dict) and not isinstance(data, QueryDict):
-        fields, names = unknown_fields(serializer, data)
-        if names:
-            label = "Unknown fields" if len(names) > 1 else "Unknown field"
-            raise ValidationFailed(f"{label}: {', '.join(names)}.", code="unknown_field", fields=fields)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    serializer = _validator(serializer_class, data, kwargs)
+    try:
+        if not ignore_unknown and isinstance(data, dict) and not isinstance(data, QueryDict):
+            fields, names = unknown_fields(serializer, data)
+            if names:
+                label = "Unknown fields" if len(names) > 1 else "Unknown field"
+                raise ValidationFailed(f"{label}: {', '.join(names)}.", code="unknown_field", fields=fields)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+    finally:
+        _forget(serializer)
+
+
+# Per thread, one serializer object per input class whose fields were built once. DRF builds a
+# serializer's fields anew for every object (a deep copy of each declared field, which runs its
+# __init__ again): on a write that was a tenth of the request's Python. Kept only for a class
+# without nested serializers, validating with no options (no context, instance or partial), and
+# its state from one call (data, result, errors) is dropped before the next; the fields hold none.
+_kept = threading.local()
+_CALL_STATE = ("initial_data", "_validated_data", "_errors", "_data")
+
+
+def _validator(serializer_class, data, options: dict) -> serializers.Serializer:
+    if options:
+        return serializer_class(data=data, **options)
+    by_class = _kept.__dict__.setdefault("by_class", {})
+    serializer = by_class.get(serializer_class)
+    if serializer is None:
+        serializer = serializer_class(data=data)
+        by_class[serializer_class] = serializer if _flat(serializer) else False
+        return serializer
+    if serializer is False:
+        return serializer_class(data=data)
+    serializer.initial_data = data
+    return serializer
+
+
+def _flat(serializer: serializers.Serializer) -> bool:
+    """No field is, or holds, a serializer (whose own fields would be bound to the first call)."""
+    return not any(
+        isinstance(field, serializers.BaseSerializer)
+        or isinstance(getattr(field, "child", None), serializers.BaseSerializer)
+        for field in serializer.fields.values()
+    )
+
+
+def _forget(serializer: serializers.Serializer) -> None:
+    for name in _CALL_STATE:
+        serializer.__dict__.pop(name, None)
 
 
 def unknown_fields(serializer: serializers.Serializer, data: Mapping) -> tuple[dict, list[str]]:

@@ -11,7 +11,7 @@ the rules in one order, each with one message wherever it is broken:
 4. running timer: at most one per user (409 `timer_running`), one query for the batch;
 5. overlap: no two exclusive entries of a user overlap (409 `overlap`), one query for the batch;
 6. working time: `ComplianceGuard` around the write (warnings, or 422 when enforced);
-7. the database's own constraints, turned into the same 409s when a race gets past 1-5;
+7. the database's own constraints, turned into 409s when a race gets past 1-5 (rules.constraint_conflicts);
 then the rows are inserted, updated and deleted in bulk and each session whose laps changed is
 brought in step with them (`session_sync`), once.
 
