@@ -107,3 +107,26 @@ def test_the_projects_a_write_names_are_read_as_the_orm_reads_them():
         assert [getattr(project, f) for f in fields] == [getattr(reference, f) for f in fields]
         assert not project._state.adding
     assert _projects_named(set(), {"NOPE"}) == []
+
+
+def test_closing_a_running_entry_writes_what_save_writes(user):
+    """A close (timer stop, a session's laps) writes its end with its own UPDATE (gate._write_end);
+    every column must be what Model.save() writes for the same close."""
+    from tracking.services.gate import _write_end
+
+    now = timezone.now()
+    values = {"start": now - timedelta(hours=2), "end": None, "project": ProjectFactory(code="END"), "created_at": now}
+    ours = TimeEntry.objects.create(user=user, **values)
+    django = TimeEntry.objects.create(user=UserFactory(), **values)
+    for entry in (ours, django):
+        entry.end = now - timedelta(minutes=3, microseconds=41)
+    _write_end(ours)
+    django.save()
+    stored = TimeEntry.objects.values().get(pk=ours.pk)
+    reference = TimeEntry.objects.values().get(pk=django.pk)
+    for row in (stored, reference):
+        for column in ("id", "uuid", "user_id", "updated_at"):
+            row.pop(column)
+    assert stored == reference
+    fresh = TimeEntry.objects.get(pk=ours.pk)
+    assert fresh.end == ours.end and fresh.updated_at == ours.updated_at
