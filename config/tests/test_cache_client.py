@@ -1,7 +1,10 @@
-"""config.cache: `get_many` sends its MGET on a pooled connection without redis-py's command
-machinery. It must answer what Django's backend answers, and a connection that failed halfway
-must never serve a later call with the answer it left unread."""
+"""config.cache: `get_many` sends its MGET on a connection of the calling thread's own, without
+redis-py's pool and command machinery. It must answer what Django's backend answers, a connection
+that failed halfway must never serve a later call with the answer it left unread, and no two
+threads or processes may share one."""
 
+import os
+import threading
 import time
 
 import pytest
@@ -45,7 +48,7 @@ def test_get_many_answers_what_djangos_backend_answers(server):
 def test_a_connection_that_timed_out_is_closed_not_reused(server):
     ours, _ = caches(server)
     ours.set_many({"a": "first", "b": "second"})
-    pool = ours._cache.get_client(None).connection_pool
+    assert ours.get_many(["a"]) == {"a": "first"}
     server.freeze()
     started = time.monotonic()
     with pytest.raises((RedisTimeoutError, RedisConnectionError)):
@@ -55,4 +58,32 @@ def test_a_connection_that_timed_out_is_closed_not_reused(server):
     time.sleep(0.2)
     assert ours.get_many(["b"]) == {"b": "second"}
     assert ours.get_many(["a", "b"]) == {"a": "first", "b": "second"}
-    assert not pool._in_use_connections
+
+
+def test_each_thread_and_each_forked_process_has_its_own_connection(server):
+    ours, _ = caches(server)
+    ours.set("k", "v")
+    assert ours.get_many(["k"]) == {"k": "v"}
+    mine = ours._cache._threads.connection
+    pool = ours._cache.get_client(None).connection_pool
+    in_pool = len(pool._available_connections)
+    assert ours.get_many(["k"]) == {"k": "v"} and ours._cache._threads.connection is mine
+    assert len(pool._available_connections) == in_pool and not pool._in_use_connections
+
+    seen = []
+
+    def other() -> None:
+        seen.append((ours.get_many(["k"]), ours._cache._threads.connection))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert seen[0][0] == {"k": "v"} and seen[0][1] is not mine
+
+    child = os.fork()
+    if child == 0:  # the child's first call must connect anew, not speak on the parent's socket
+        ok = getattr(ours._cache._threads, "connection", None) is None and ours.get_many(["k"]) == {"k": "v"}
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert ours.get_many(["k"]) == {"k": "v"} and ours._cache._threads.connection is mine
