@@ -136,12 +136,17 @@ def evaluate(
     limits = limits or Limits.from_settings()
     zone, week_start = user_zone(user), week_start or user_week_start(user)
     blocks = _blocks(intervals, now)
+    # Where each local day ends, worked out once per day: a busy week has many entries a day.
+    day_ends: dict[date, datetime] = {}
     daily: dict[date, float] = defaultdict(float)
     for start, end in blocks:
         cursor = start
         while cursor < end:
             day = cursor.astimezone(zone).date()
-            piece_end = min(end, day_bounds(day, zone)[1])
+            day_end = day_ends.get(day)
+            if day_end is None:
+                day_end = day_ends[day] = day_bounds(day, zone)[1]
+            piece_end = min(end, day_end)
             if piece_end <= cursor:  # a local midnight that does not exist; never loop forever
                 piece_end = end
             daily[day] += (piece_end - cursor).total_seconds()
@@ -182,9 +187,10 @@ def evaluate(
                     )
                 )
     if limits.rest_hours > 0:
-        for previous, current in zip(blocks, blocks[1:], strict=False):
-            day = current[0].astimezone(zone).date()
-            if previous[0].astimezone(zone).date() == day:
+        start_days = [start.astimezone(zone).date() for start, _ in blocks]
+        for index, (previous, current) in enumerate(zip(blocks, blocks[1:], strict=False)):
+            day = start_days[index + 1]
+            if start_days[index] == day:
                 continue  # a break within one working day is not the daily rest
             rest = (current[0] - previous[1]).total_seconds()
             if rest < limits.rest_hours * 3600:
