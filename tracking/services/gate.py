@@ -184,9 +184,7 @@ def entries_write(
                 guards.append(stack.enter_context(ComplianceGuard(user=rows[0][0], intervals=intervals, now=now)))
         if moving:
             # Only rows that open or move can break a constraint; closes and removals cannot.
-            stack.enter_context(
-                constraint_conflicts(user=moving[0].user, intervals=[(d.start, d.end) for d in moving], exclude=keep)
-            )
+            stack.enter_context(constraint_conflicts(intervals=[(d.start, d.end) for d in moving]))
         written = _apply(put, remove, now=now, exclusive=exclusive)
     sessions = {s.pk: s for s in sync}
     for draft in put:

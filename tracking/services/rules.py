@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.db.models import Q
 
 from accounts.models import User
@@ -200,45 +200,28 @@ def running_conflict(running: TimeEntry) -> Conflict:
 
 
 @contextmanager
-def constraint_conflicts(
-    *, user: User | None, intervals: Sequence[Interval] = (), exclude: Iterable[int] = ()
-) -> Iterator:
+def constraint_conflicts(*, intervals: Sequence[Interval] = ()) -> Iterator:
     """A constraint the database enforces becomes a 409. Only a race past the service's own
     checks (or a write that skipped them) ends up here: the caller holds the owner's row lock and
-    has checked under it.
+    has checked under it, so the conflicting entry was already named by those checks whenever
+    there was one to name.
 
-    When the writes open a timer, two constraints can fire and which one to report takes a query,
-    so they run in a savepoint that keeps the transaction usable for it. Otherwise only the
-    exclusion constraint (or a check) can fire, and it is reported without naming the other
-    entry: no savepoint, which would cost two round trips on every write for a case the lock
-    already rules out. The caller's transaction then rolls back with the 409."""
-    opens_timer = any(end is None for _, end in intervals)
-    if not opens_timer:
-        try:
-            yield
-        except IntegrityError as exc:
-            if OVERLAP_CONSTRAINT in str(exc):
-                raise Conflict("The entry overlaps another entry.", code="overlap") from exc
-            raise Conflict("The change conflicts with the current data.", code="conflict") from exc
-        return
+    No savepoint (it would cost two round trips on every write, for a case the lock rules out):
+    which rule broke is read from the error, and the caller's transaction rolls back with the
+    409. Two racing timers break both the one-running-timer index and the exclusion constraint;
+    when this write opens a timer, either is reported as the running timer."""
     try:
-        with transaction.atomic():
-            yield
+        yield
     except IntegrityError as exc:
         text = str(exc)
-        unique_running = RUNNING_CONSTRAINT in text or "tracking_timeentry.user_id" in text
-        if unique_running or OVERLAP_CONSTRAINT in text:
-            # Two racing timers break both rules; the one worth reporting is the running timer.
-            running = find_running(users=[user.pk]) if user is not None else None
-            if running is not None:
-                raise running_conflict(running) from exc
-        if unique_running:
+        opens_timer = any(end is None for _, end in intervals)
+        if (
+            RUNNING_CONSTRAINT in text
+            or "tracking_timeentry.user_id" in text
+            or (opens_timer and OVERLAP_CONSTRAINT in text)
+        ):
             raise Conflict("A timer is already running. Stop it first.", code="timer_running") from exc
         if OVERLAP_CONSTRAINT in text:
-            if user is not None:
-                found = find_overlap(intervals=[(user.pk, start, end) for start, end in intervals], exclude=exclude)
-                if found is not None:
-                    raise overlap_conflict(found[0]) from exc
             raise Conflict("The entry overlaps another entry.", code="overlap") from exc
         raise Conflict("The change conflicts with the current data.", code="conflict") from exc
 
