@@ -335,6 +335,30 @@ def entry_row_output(row: tuple, now: datetime) -> dict:
     return {**entry_fields_output(row, now), "session": session, "created_at": created, "updated_at": updated}
 
 
+def entry_output(entry: TimeEntry, now: datetime) -> dict:
+    """`entry` as TimeEntryOutput shows it, through entry_row_output (a write's answer: the entry
+    in hand has its user, project, task and session loaded or set)."""
+    project, task, session = entry.project, entry.task, entry.session
+    return entry_row_output(
+        (
+            entry.uuid,
+            entry.user.uuid,
+            entry.start,
+            entry.end,
+            project and project.uuid,
+            project and project.code,
+            task and task.uuid,
+            entry.activity,
+            entry.notes,
+            entry.billable,
+            session and session.uuid,
+            entry.created_at,
+            entry.updated_at,
+        ),
+        now,
+    )
+
+
 def session_output(session: Session, owner_uuid, lap_rows: list[tuple], now: datetime) -> dict:
     """What SessionOutput shows of `session`, built from rows of selectors.LAP_ROW_COLUMNS (the
     laps the reader may see, in order, one row per image) instead of model instances: the same

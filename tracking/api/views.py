@@ -123,9 +123,10 @@ ROW_LIST_PARAMS = frozenset({"from", "to", "page", "page_size"})
 
 
 def written(entry, warnings, status_code=status.HTTP_200_OK) -> Response:
-    """TimeEntryWriteOutput's answer, from the entry and warning serializers whose fields were
-    built once (`represent`): building a serializer's fields cost more than the write's own Python."""
-    data = represent(s.TimeEntryOutput, entry)
+    """TimeEntryWriteOutput's answer: the entry written out as the listing writes its rows, and
+    the warnings from a serializer whose fields were built once (`represent`). Building a
+    serializer's fields cost more than the write's own Python."""
+    data = s.entry_output(entry, timezone.now())
     data["warnings"] = [represent(s.ComplianceWarningOutput, warning) for warning in warnings]
     return Response(data, status=status_code)
 

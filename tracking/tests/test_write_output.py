@@ -130,3 +130,24 @@ def test_closing_a_running_entry_writes_what_save_writes(user):
     assert stored == reference
     fresh = TimeEntry.objects.get(pk=ours.pk)
     assert fresh.end == ours.end and fresh.updated_at == ours.updated_at
+
+
+def test_an_update_of_a_lap_with_a_task_answers_what_the_write_serializer_answers(user):
+    from tracking.tests.factories import SessionFactory, TaskFactory, TimeEntryFactory
+
+    task = TaskFactory(project=ProjectFactory(code="TSK"))
+    session = SessionFactory(owner=user)
+    now = timezone.now().replace(microsecond=0)
+    lap = TimeEntryFactory(
+        user=user,
+        session=session,
+        project=task.project,
+        task=task,
+        start=now - timedelta(hours=3),
+        end=now - timedelta(hours=2),
+    )
+    response = bearer_client(user).patch(f"/api/v1/time-entries/{lap.uuid}/", {"notes": "ü"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["task"] == str(task.uuid) and body["session"] == str(session.uuid)
+    assert response.content == expected(TimeEntry.objects.get(pk=lap.pk), timezone.now())
