@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
@@ -74,9 +75,10 @@ def test_a_new_entry_is_written_as_save_writes_it(user, running):
         "billable": True,
         "created_at": now,
     }
-    # The reference row is someone else's: one user has one running entry at most.
+    # The reference row is someone else's: one user has one running entry at most. On PostgreSQL
+    # the gate inserts a single row with its overlap check in the same statement.
     ours, django = TimeEntry(**values), TimeEntry(**{**values, "user": UserFactory()})
-    _insert_one(ours)
+    assert _insert_one(ours, unless_overlapping=connection.vendor == "postgresql") is True
     django.save(force_insert=True)
     assert ours.pk and not ours._state.adding
     stored = TimeEntry.objects.values().get(pk=ours.pk)
@@ -151,3 +153,28 @@ def test_an_update_of_a_lap_with_a_task_answers_what_the_write_serializer_answer
     body = response.json()
     assert body["task"] == str(task.uuid) and body["session"] == str(session.uuid)
     assert response.content == expected(TimeEntry.objects.get(pk=lap.pk), timezone.now())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("running", [False, True], ids=["finished", "running"])
+def test_the_checked_insert_writes_nothing_over_a_stored_entry(user, running):
+    """gate._insert_one(unless_overlapping=True): the INSERT carries rules' one-step-back overlap
+    check, so a row that overlaps a stored exclusive entry is not written (False); one that only
+    touches it is."""
+    from tracking.services.gate import _insert_one
+
+    now = timezone.now()
+    TimeEntry.objects.create(user=user, start=now - timedelta(hours=5), end=now - timedelta(hours=4), created_at=now)
+    clash = TimeEntry(
+        user=user,
+        start=now - timedelta(hours=4, minutes=30),
+        end=None if running else now - timedelta(hours=3),
+        created_at=now,
+    )
+    assert _insert_one(clash, unless_overlapping=True) is False and clash.pk is None
+    assert TimeEntry.objects.filter(user=user).count() == 1
+    touching = TimeEntry(
+        user=user, start=now - timedelta(hours=4), end=None if running else now - timedelta(hours=3), created_at=now
+    )
+    assert _insert_one(touching, unless_overlapping=True) is True and touching.pk is not None
+    assert TimeEntry.objects.filter(user=user).count() == 2
