@@ -174,7 +174,8 @@ def entries_write(
     exclusive = exclusive_flag()
     # A single new row on PostgreSQL is checked for overlaps by its own INSERT (one round trip
     # fewer on every create, timer start and new lap; _insert_one); everything else here.
-    overlap_in_insert = exclusive and len(put) == 1 and put[0].entry is None and not remove and _checks_in_insert()
+    single_new_row = len(put) == 1 and put[0].entry is None and not remove
+    overlap_in_insert = exclusive and single_new_row and connection.vendor == "postgresql"
     if exclusive and not overlap_in_insert:
         _refuse_overlaps(moving, exclude=keep)
 
@@ -396,10 +397,9 @@ _INSERT_COLUMNS = (
     "uuid", "user_id", "start", "end", "project_id", "task_id", "activity", "notes", "billable",
     "session_id", "exclusive", "created_at", "updated_at",
 )  # fmt: skip
-_INSERT_ENTRY_SQL = """
-    INSERT INTO tracking_timeentry (uuid, user_id, start, "end", project_id, task_id, activity, notes, billable,
-                                    session_id, exclusive, created_at, updated_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"""
+_INSERT_FIELDS = tuple(TimeEntry._meta.get_field(column.removesuffix("_id")) for column in _INSERT_COLUMNS)
+_INSERT_INTO = "INSERT INTO tracking_timeentry ({})".format(", ".join(f'"{column}"' for column in _INSERT_COLUMNS))
+_INSERT_ENTRY_SQL = f"{_INSERT_INTO} VALUES ({placeholders(_INSERT_COLUMNS)}) RETURNING id"
 
 
 def _keeps_text(draft: EntryDraft) -> bool:
@@ -419,20 +419,14 @@ def _write_end(entry: TimeEntry) -> None:
         cursor.execute(_WRITE_END_SQL, [prep(entry.end, connection), prep(entry.updated_at, connection), entry.pk])
 
 
-def _checks_in_insert() -> bool:
-    return connection.vendor == "postgresql"
-
-
 @cache
 def _insert_unless_overlapping_sql(open_ended: bool) -> str:
     """The INSERT of one new exclusive row that writes nothing when a stored exclusive entry of the
     user overlaps it: the check is rules' one step back on the (user, start) index. Each value is
     cast to its column's type (an INSERT ... SELECT does not infer them)."""
-    fields = [TimeEntry._meta.get_field(column.removesuffix("_id")) for column in _INSERT_COLUMNS]
-    values = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
+    values = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in _INSERT_FIELDS)
     check = (OVERLAPPING_OPEN_SQL if open_ended else OVERLAPPING_ONE_SQL).format(exclude="")
-    columns = ", ".join(connection.ops.quote_name(column) for column in _INSERT_COLUMNS)
-    return f"INSERT INTO tracking_timeentry ({columns}) SELECT {values} WHERE NOT EXISTS ({check}) RETURNING id"
+    return f"{_INSERT_INTO} SELECT {values} WHERE NOT EXISTS ({check}) RETURNING id"
 
 
 def _insert_one(entry: TimeEntry, *, unless_overlapping: bool = False) -> bool:
@@ -441,8 +435,7 @@ def _insert_one(entry: TimeEntry, *, unless_overlapping: bool = False) -> bool:
         entry.save(force_insert=True)
         return True
     entry.updated_at = timezone.now()  # what auto_now sets on save
-    fields = [TimeEntry._meta.get_field(column.removesuffix("_id")) for column in _INSERT_COLUMNS]
-    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _INSERT_FIELDS]
     if unless_overlapping:
         sql = _insert_unless_overlapping_sql(entry.end is None)
         values += [entry.user_id, entry.start] if entry.end is None else [entry.user_id, entry.end, entry.start]

@@ -28,6 +28,15 @@ def expected(entry: TimeEntry, now) -> bytes:
     return JSONRenderer().render(TimeEntryWriteOutput(entry, context={"warnings": guard.warnings}).data)
 
 
+def assert_stored_alike(ours: TimeEntry, reference: TimeEntry) -> None:
+    """Both rows hold the same values in every column but their identity and `updated_at`."""
+    rows = [TimeEntry.objects.values().get(pk=entry.pk) for entry in (ours, reference)]
+    for row in rows:
+        for column in ("id", "uuid", "user_id", "updated_at"):
+            row.pop(column)
+    assert rows[0] == rows[1]
+
+
 @pytest.mark.parametrize("daily_hours", [0, 1], ids=["no warning", "a warning"])
 def test_a_create_answers_what_the_write_serializer_answers(user, daily_hours):
     project = ProjectFactory(code="OUT")
@@ -81,12 +90,7 @@ def test_a_new_entry_is_written_as_save_writes_it(user, running):
     assert _insert_one(ours, unless_overlapping=connection.vendor == "postgresql") is True
     django.save(force_insert=True)
     assert ours.pk and not ours._state.adding
-    stored = TimeEntry.objects.values().get(pk=ours.pk)
-    reference = TimeEntry.objects.values().get(pk=django.pk)
-    for row in (stored, reference):
-        for column in ("id", "uuid", "user_id", "updated_at"):
-            row.pop(column)
-    assert stored == reference
+    assert_stored_alike(ours, django)
     assert TimeEntry.objects.get(pk=ours.pk).user == user
     fresh = TimeEntry.objects.get(pk=ours.pk)
     assert (fresh.uuid, fresh.start, fresh.end, fresh.created_at) == (ours.uuid, ours.start, ours.end, ours.created_at)
@@ -124,12 +128,7 @@ def test_closing_a_running_entry_writes_what_save_writes(user):
         entry.end = now - timedelta(minutes=3, microseconds=41)
     _write_end(ours)
     django.save()
-    stored = TimeEntry.objects.values().get(pk=ours.pk)
-    reference = TimeEntry.objects.values().get(pk=django.pk)
-    for row in (stored, reference):
-        for column in ("id", "uuid", "user_id", "updated_at"):
-            row.pop(column)
-    assert stored == reference
+    assert_stored_alike(ours, django)
     fresh = TimeEntry.objects.get(pk=ours.pk)
     assert fresh.end == ours.end and fresh.updated_at == ours.updated_at
 
