@@ -12,9 +12,11 @@ turns what it changed into warnings (or a 422 when WORKING_TIME_ENFORCE is on).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
+from functools import lru_cache
+from itertools import groupby, pairwise
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -117,6 +119,40 @@ def _blocks(intervals, now: datetime) -> list[tuple[datetime, datetime]]:
     return [(start, end) for start, end in merged]
 
 
+@dataclass(slots=True)
+class DayWork:
+    """One local day: the time worked in it (a block across midnight counts on both sides), and
+    of the merged blocks that start in it, the first one's start and the last one's end (the rest
+    rule runs from one working day's last end to the next one's first start)."""
+
+    worked: timedelta = timedelta(0)
+    first_start: datetime | None = None
+    last_end: datetime | None = None
+
+
+def _work_by_day(blocks: list[tuple[datetime, datetime]], zone: ZoneInfo) -> dict[date, DayWork]:
+    days: dict[date, DayWork] = defaultdict(DayWork)
+    # Where each local day ends, worked out once per day: a busy week has many entries a day.
+    day_ends: dict[date, datetime] = {}
+    for start, end in blocks:
+        first = days[start.astimezone(zone).date()]
+        if first.first_start is None:
+            first.first_start = start
+        first.last_end = end
+        cursor = start
+        while cursor < end:
+            day = cursor.astimezone(zone).date()
+            day_end = day_ends.get(day)
+            if day_end is None:
+                day_end = day_ends[day] = day_bounds(day, zone)[1]
+            piece_end = min(end, day_end)
+            if piece_end <= cursor:  # a local midnight that does not exist; never loop forever
+                piece_end = end
+            days[day].worked += piece_end - cursor
+            cursor = piece_end
+    return days
+
+
 def _hours(seconds: float) -> float:
     return round(seconds / 3600, 2)
 
@@ -133,34 +169,33 @@ def evaluate(
     """Every violation in `intervals` (pairs of start, end-or-None) of one user; with `window`,
     only those whose period overlaps it. `week_start` saves reading the user's settings when the
     caller has it already."""
+    zone = user_zone(user)
+    days = _work_by_day(_blocks(intervals, now), zone)
+    return violations(days, user=user, zone=zone, week_start=week_start or user_week_start(user), limits=limits,
+                      window=window)  # fmt: skip
+
+
+def violations(
+    days: dict[date, DayWork],
+    *,
+    user: User,
+    zone: ZoneInfo,
+    week_start: str,
+    limits: Limits | None = None,
+    window: tuple[datetime, datetime] | None = None,
+) -> list[Violation]:
+    """The violations in one user's work, day by day (`evaluate`'s second half; the write guard
+    has the days summed by the database on PostgreSQL)."""
     limits = limits or Limits.from_settings()
-    zone, week_start = user_zone(user), week_start or user_week_start(user)
-    blocks = _blocks(intervals, now)
-    # Where each local day ends, worked out once per day: a busy week has many entries a day.
-    day_ends: dict[date, datetime] = {}
-    daily: dict[date, float] = defaultdict(float)
-    for start, end in blocks:
-        cursor = start
-        while cursor < end:
-            day = cursor.astimezone(zone).date()
-            day_end = day_ends.get(day)
-            if day_end is None:
-                day_end = day_ends[day] = day_bounds(day, zone)[1]
-            piece_end = min(end, day_end)
-            if piece_end <= cursor:  # a local midnight that does not exist; never loop forever
-                piece_end = end
-            daily[day] += (piece_end - cursor).total_seconds()
-            cursor = piece_end
-    weekly: dict[date, float] = defaultdict(float)
-    for day, seconds in daily.items():
-        weekly[week_of(day, week_start)] += seconds
 
     def make(rule, day, period, seconds, limit, message):
         return Violation(rule, user.uuid, user.email, day, period[0], period[1], _hours(seconds), limit, message)
 
     found: list[Violation] = []
+    ordered = sorted(days.items())
     if limits.daily_hours > 0:
-        for day, seconds in sorted(daily.items()):
+        for day, work in ordered:
+            seconds = work.worked.total_seconds()
             if seconds > limits.daily_hours * 3600:
                 found.append(
                     make(
@@ -173,7 +208,11 @@ def evaluate(
                     )
                 )
     if limits.weekly_hours > 0:
-        for week, seconds in sorted(weekly.items()):
+        weekly: dict[date, timedelta] = defaultdict(timedelta)
+        for day, work in ordered:
+            weekly[week_of(day, week_start)] += work.worked
+        for week, worked in sorted(weekly.items()):
+            seconds = worked.total_seconds()
             if seconds > limits.weekly_hours * 3600:
                 period = (day_bounds(week, zone)[0], day_bounds(week + timedelta(days=6), zone)[1])
                 found.append(
@@ -187,18 +226,15 @@ def evaluate(
                     )
                 )
     if limits.rest_hours > 0:
-        start_days = [start.astimezone(zone).date() for start, _ in blocks]
-        for index, (previous, current) in enumerate(zip(blocks, blocks[1:], strict=False)):
-            day = start_days[index + 1]
-            if start_days[index] == day:
-                continue  # a break within one working day is not the daily rest
-            rest = (current[0] - previous[1]).total_seconds()
+        working = [(day, work) for day, work in ordered if work.first_start is not None]
+        for (_, previous), (day, current) in pairwise(working):
+            rest = (current.first_start - previous.last_end).total_seconds()
             if rest < limits.rest_hours * 3600:
                 found.append(
                     make(
                         MIN_REST,
                         day,
-                        (previous[1], current[0]),
+                        (previous.last_end, current.first_start),
                         rest,
                         limits.rest_hours,
                         f"Only {_hours(rest)} h of rest before work on {day} (minimum {limits.rest_hours} h).",
@@ -239,29 +275,81 @@ def compliance_violations(
     return sorted(found, key=lambda v: (v.period_start, v.user_email, v.rule))
 
 
-# week_rows on PostgreSQL, written out: building and compiling the ORM query cost more than the
-# rest of the evaluation, on every write. tests/test_compliance_queries.py holds both to the same rows.
-WEEK_ROWS_SQL = """
-    SELECT e.start, e."end", (SELECT s.week_start FROM accounts_usersettings s WHERE s.user_id = e.user_id)
-    FROM tracking_timeentry e
-    WHERE e.user_id = %s AND e.start < %s AND (e."end" IS NULL OR e."end" > %s)
-    ORDER BY e.start DESC, e.id DESC"""
+# The write guard's days on PostgreSQL, summed by the database: what `_work_by_day` makes of the
+# user's entries, without reading every entry of a busy week into Python. The entries in the span
+# are merged into blocks (a row opens a block when it starts after every earlier row's end), cut
+# at the local midnights the caller passes (`%s::timestamptz[]`, day 1 from the first to the
+# second), and summed per day, with each day's first start and last end of the blocks that start
+# in it. Every day is a row (work NULL on a day without any), and each carries the user's week
+# start. tests/test_compliance_queries.py holds it to
+# the Python evaluation.
+WEEK_WORK_SQL = """
+WITH spans AS (
+    SELECT start, COALESCE("end", %s) AS stop FROM tracking_timeentry
+    WHERE user_id = %s AND start < %s AND ("end" IS NULL OR "end" > %s)
+), reaches AS (
+    SELECT start, stop,
+        max(stop) OVER (ORDER BY start, stop ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM spans WHERE stop > start
+), blocks AS (
+    SELECT min(start) AS start, max(stop) AS stop FROM (
+        SELECT start, stop,
+            count(*) FILTER (WHERE reach IS NULL OR start > reach) OVER (ORDER BY start, stop ROWS UNBOUNDED PRECEDING)
+            AS block
+        FROM reaches
+    ) numbered GROUP BY block
+), days AS (
+    SELECT day, since, until FROM (
+        SELECT day, since, lead(since) OVER (ORDER BY day) AS until
+        FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS bound(since, day)
+    ) bounds WHERE until IS NOT NULL
+)
+SELECT days.day,
+    sum(least(blocks.stop, days.until) - greatest(blocks.start, days.since)) FILTER (WHERE blocks.start IS NOT NULL),
+    min(blocks.start) FILTER (WHERE blocks.start >= days.since),
+    max(blocks.stop) FILTER (WHERE blocks.start >= days.since),
+    (SELECT s.week_start FROM accounts_usersettings s WHERE s.user_id = %s)
+FROM days LEFT JOIN blocks ON blocks.start < days.until AND blocks.stop > days.since
+GROUP BY days.day"""
 
 
-def week_rows(user: User, start: datetime, end: datetime, *, written_out: bool = True) -> list[tuple]:
-    """(start, end, the user's week start or None) of `user`'s entries overlapping [start, end)."""
+def week_work(
+    user: User, first: date, bounds: Sequence[datetime], now: datetime, *, written_out: bool = True
+) -> tuple[str | None, dict[date, DayWork]]:
+    """`user`'s week start and work per local day, for the days from `first` whose midnights are
+    `bounds` (one more than the days: the last one ends the last day). Work outside the days is
+    left out, as is a day's first start when its block began before them. The week start is
+    None when it was not read: on the ORM's path when no entry touches the days."""
+    days: dict[date, DayWork] = {}
     if written_out and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             compiled_timestamps(cursor)
-            cursor.execute(WEEK_ROWS_SQL, [user.pk, end, start])
-            return cursor.fetchall()
+            cursor.execute(WEEK_WORK_SQL, [now, user.pk, bounds[-1], bounds[0], list(bounds), user.pk])
+            rows = cursor.fetchall()
+        for day, worked, first_start, last_end, _ in rows:
+            if worked is not None:
+                days[first + timedelta(days=day - 1)] = DayWork(worked, first_start, last_end)
+        return rows[0][4] or "monday", days
     week_start = UserSettings.objects.filter(user=OuterRef("user_id")).values("week_start")[:1]
-    return list(
-        _entries_around(start, end)
+    rows = list(
+        _entries_around(bounds[0], bounds[-1])
         .filter(user=user)
         .annotate(week_start=Subquery(week_start))
         .values_list("start", "end", "week_start")
     )
+    if not rows:
+        return None, days
+    last = first + timedelta(days=len(bounds) - 2)
+    for day, work in _work_by_day(_blocks([(start, end) for start, end, _ in rows], now), user_zone(user)).items():
+        if first <= day <= last:
+            days[day] = work
+    return rows[0][2] or "monday", days
+
+
+@lru_cache(maxsize=512)
+def _midnights(zone: ZoneInfo, first: date, count: int) -> tuple[datetime, ...]:
+    """Where `count` local days from `first` begin, and where the last one ends, in UTC."""
+    return tuple(day_bounds(first + timedelta(days=offset), zone)[0] for offset in range(count + 1))
 
 
 class ComplianceGuard:
@@ -277,8 +365,10 @@ class ComplianceGuard:
     transaction, so nothing is kept.
 
     One query per evaluation, which also reads the user's week start (the weeks depend on it):
-    one query in all by default, two when enforcing. The rows are fetched for a span wide enough
-    for any week start and narrowed to the exact weeks once the week start is known."""
+    one query in all by default, two when enforcing. The days are read for a span wide enough for
+    any week start, and the violations kept are those of the exact weeks once the week start is
+    known. On PostgreSQL the database sums the days (WEEK_WORK_SQL): a busy week costs the write
+    no more than a quiet one."""
 
     def __init__(self, *, user: User, intervals, now: datetime) -> None:
         self.user = user
@@ -295,16 +385,14 @@ class ComplianceGuard:
 
     def _evaluate(self) -> list[Violation]:
         # Every week start puts the weeks within six days of the days touched; two more days
-        # before them give the rest before the first working day (as `_window` - 2 days below).
-        span_start = day_bounds(min(self._days) - timedelta(days=6), self.zone)[0] - timedelta(days=2)
-        span_end = day_bounds(max(self._days) + timedelta(days=6), self.zone)[1]
-        rows = week_rows(self.user, span_start, span_end)
-        # No row in the span (nothing to evaluate but the week start): the user's settings.
-        week_start = (rows[0][2] or "monday") if rows else user_week_start(self.user)
+        # before them give the rest before the first working day.
+        first = min(self._days) - timedelta(days=8)
+        bounds = _midnights(self.zone, first, (max(self._days) - first).days + 7)
+        week_start, days = week_work(self.user, first, bounds, self.now)
+        # Not read with the days (no entry in them, off PostgreSQL): the user's settings.
+        week_start = week_start or user_week_start(self.user)
         self.window = window = self._window(week_start)
-        fetch_from = window[0] - timedelta(days=2)
-        intervals = [(start, end) for start, end, _ in rows if start < window[1] and (end is None or end > fetch_from)]
-        return evaluate(intervals, user=self.user, now=self.now, window=window, week_start=week_start)
+        return violations(days, user=self.user, zone=self.zone, week_start=week_start, window=window)
 
     def __enter__(self) -> ComplianceGuard:
         if settings.WORKING_TIME_ENFORCE:
