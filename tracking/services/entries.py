@@ -47,11 +47,11 @@ def time_entry_create(
     **booking: Unpack[Booking],
 ) -> Written:
     """Record an entry (without `end`: a running timer that started at `start`). An ADMIN may
-    pass `owner_id` to write for someone else, which is audited. Locks the owner's row."""
+    pass `owner_id` to write for someone else, which is audited. Locks the owner's row (the gate
+    does, with the project lookup)."""
     now = now or timezone.now()
     owner = _resolve_owner(actor, owner_id)
-    lock_user(owner)
-    written = entries_write(put=[booked(user=owner, start=start, end=end, **booking)], now=now)
+    written = entries_write(put=[booked(user=owner, start=start, end=end, **booking)], now=now, lock=owner)
     entry = written.entries[0]
     audit_change(
         actor=actor, owner=owner, action=Action.TIME_ENTRY_CREATE_FOR_USER, target=entry, changes={"user": owner.email}

@@ -13,7 +13,9 @@ the rules in one order, each with one message wherever it is broken:
 6. working time: `ComplianceGuard` around the write (warnings, or 422 when enforced);
 7. the database's own constraints, turned into 409s when a race gets past 1-5 (rules.constraint_conflicts);
 then the rows are inserted, updated and deleted in bulk and each session whose laps changed is
-brought in step with them (`session_sync`), once.
+brought in step with them (`session_sync`), once. On PostgreSQL a single new row (a create, a
+timer, a lap) carries 4 and 5 in its own INSERT, which writes nothing on a conflict; the queries of
+4 and 5 then name it, with the same messages.
 
 Only what changes is checked: an update that leaves the times alone skips 2, 4 and 5 (an old entry
 stays editable after the limits were tightened), and keeping a project that was archived since is
@@ -21,7 +23,8 @@ allowed. A service closing a running entry at or before now (`closing=True`: a t
 session closing its laps) cannot create a conflict or a working-time violation (the running entry
 already counted up to now), so that skips 2 to 6 unless the caller asks for warnings.
 
-The caller holds the locks (see rules.py: the owner's user row, then the session row).
+The caller holds the locks (see rules.py: the owner's user row, then the session row), or passes
+the user whose row to lock (`lock`), which the gate takes first.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from config.errors import Conflict, ValidationFailed
 from tracking.compliance import ComplianceGuard, Violation
 from tracking.models import Project, Session, Task, TimeEntry
 from tracking.services.rules import (
+    ANY_RUNNING_SQL,
     OVERLAPPING_ONE_SQL,
     OVERLAPPING_OPEN_SQL,
     check_interval,
@@ -53,6 +57,7 @@ from tracking.services.rules import (
     find_overlap,
     find_running,
     invalid,
+    lock_user,
     overlap_conflict,
     placeholders,
     running_conflict,
@@ -154,13 +159,16 @@ def entries_write(
     sync: Iterable[Session] = (),
     warn_on_close: bool = False,
     nested: str | None = None,
+    lock: User | None = None,
 ) -> Written:
     """Check and write a batch of entries (see the module docstring for the rules and their order).
     `sync` names sessions to bring in step even if none of their laps changed (a transition that
     changes the status). With `nested` (e.g. "laps"), a 400 about draft i is reported as
-    `<nested>[i].<field>`. Returns the written rows in the order of `put`, and the working-time
-    warnings of the weeks the write touched."""
-    _resolve_projects(put, nested)
+    `<nested>[i].<field>`. With `lock`, the gate takes that user's row lock itself, first (for a
+    caller that holds no lock yet; on PostgreSQL in the statement that looks up the projects).
+    Returns the written rows in the order of `put`, and the working-time warnings of the weeks the
+    write touched."""
+    _resolve_projects(put, nested, lock=lock)
     checked = [d for d in put if not d.closing]
     for index, draft in enumerate(put):
         if not draft.closing and draft.moved:
@@ -170,14 +178,16 @@ def entries_write(
         _check_usable(draft)
     keep = [d.entry.pk for d in put if d.entry is not None] + [e.pk for e in remove]
     moving = [d for d in checked if d.moved]
-    _refuse_running(moving, exclude=keep)
     exclusive = exclusive_flag()
-    # A single new row on PostgreSQL is checked for overlaps by its own INSERT (one round trip
-    # fewer on every create, timer start and new lap; _insert_one); everything else here.
+    # A single new row on PostgreSQL is checked for a running timer and overlaps by its own
+    # INSERT (round trips fewer on every create, timer start and new lap; _insert_one); everything
+    # else here.
     single_new_row = len(put) == 1 and put[0].entry is None and not remove
-    overlap_in_insert = exclusive and single_new_row and connection.vendor == "postgresql"
-    if exclusive and not overlap_in_insert:
-        _refuse_overlaps(moving, exclude=keep)
+    checked_in_insert = exclusive and single_new_row and connection.vendor == "postgresql"
+    if not checked_in_insert:
+        _refuse_running(moving, exclude=keep)
+        if exclusive:
+            _refuse_overlaps(moving, exclude=keep)
 
     # Removing time cannot create a violation, so removals are not guarded.
     by_user: dict[int, list] = defaultdict(list)
@@ -192,7 +202,7 @@ def entries_write(
         if moving:
             # Only rows that open or move can break a constraint; closes and removals cannot.
             stack.enter_context(constraint_conflicts(intervals=[(d.start, d.end) for d in moving]))
-        written = _apply(put, remove, now=now, exclusive=exclusive, overlap_in_insert=overlap_in_insert)
+        written = _apply(put, remove, now=now, exclusive=exclusive, checked_in_insert=checked_in_insert)
     sessions = {s.pk: s for s in sync}
     for draft in put:
         if draft.session is not None and (draft.moved or draft.entry is None):
@@ -217,13 +227,17 @@ def _nested(nested: str | None, index: int, check, **kwargs) -> None:
         ) from exc
 
 
-def _resolve_projects(put: Sequence[EntryDraft], nested: str | None) -> None:
-    """Every named project and task in two queries at most (none when nothing is named)."""
+def _resolve_projects(put: Sequence[EntryDraft], nested: str | None, *, lock: User | None = None) -> None:
+    """Every named project and task in two queries at most (none when nothing is named), after
+    `lock`'s row lock (see entries_write)."""
     refs = [d.ref for d in put if d.ref is not None]
     ids = {r.project_id for r in refs if r.project_id is not None}
     codes = {r.project_code.strip().upper() for r in refs if r.project_code}
     task_ids = {r.task_id for r in refs if r.task_id is not None}
-    by_id = {p.uuid: p for p in _projects_named(ids, codes)} if ids or codes else {}
+    if lock is not None and not (connection.vendor == "postgresql" and (ids or codes)):
+        lock_user(lock)
+        lock = None
+    by_id = {p.uuid: p for p in _projects_named(ids, codes, lock=lock)} if ids or codes else {}
     by_code = {p.code: p for p in by_id.values()}
     tasks = {t.uuid: t for t in Task.objects.filter(uuid__in=task_ids).select_related("project")} if task_ids else {}
     for index, draft in enumerate(put):
@@ -234,27 +248,35 @@ def _resolve_projects(put: Sequence[EntryDraft], nested: str | None) -> None:
         draft.project, draft.task = _pick(draft.ref, by_id, by_code, tasks, nested, index)
 
 
-def _projects_named(ids: set[UUID], codes: set[str]) -> list[Project]:
+def _projects_named(ids: set[UUID], codes: set[str], *, lock: User | None = None) -> list[Project]:
     """The projects with any of these public ids or codes. Every create names a project, and on
     PostgreSQL the lookup is written out and its rows become projects without the ORM, which cost
-    more than running it. The columns are named, not `*`: a prepared statement's result must
-    keep its shape when a later migration adds a column while this process still holds it."""
+    more than running it; with `lock` (PostgreSQL only) the same statement takes that user's row
+    lock: one round trip for both. The columns are named, not `*`: a prepared statement's result
+    must keep its shape when a later migration adds a column while this process still holds it."""
     if connection.vendor != "postgresql":  # SQLite's rows need the ORM's converters
         return list(Project.objects.filter(Q(uuid__in=ids) | Q(code__in=codes)))
     conditions, params = [], []
     for column, values in (("uuid", list(ids)), ("code", sorted(codes))):
         if values:
-            conditions.append(f"{column} IN ({placeholders(values)})")
+            conditions.append(f"p.{column} IN ({placeholders(values)})")
             params.extend(values)
+    if lock is None:
+        sql = f"{_PROJECT_SELECT} WHERE {' OR '.join(conditions)}"
+    else:
+        # The user's row with every project named beside it (one row of NULLs when none is).
+        sql = f"{_PROJECT_SELECT_LOCKING} ({' OR '.join(conditions)}) WHERE u.id = %s FOR UPDATE OF u"
+        params.append(lock.pk)
     with connection.cursor() as cursor:
-        cursor.execute(f"{_PROJECT_SELECT} WHERE {' OR '.join(conditions)}", params)
-        return [Project.from_db(connection.alias, _PROJECT_COLUMNS, row) for row in cursor.fetchall()]
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [Project.from_db(connection.alias, _PROJECT_COLUMNS, row) for row in rows if row[0] is not None]
 
 
 _PROJECT_COLUMNS = tuple(f.attname for f in Project._meta.concrete_fields)
-_PROJECT_SELECT = "SELECT {} FROM tracking_project".format(  # noqa: S608
-    ", ".join(f'"{f.column}"' for f in Project._meta.concrete_fields)
-)
+_PROJECT_FIELDS = ", ".join(f'p."{f.column}"' for f in Project._meta.concrete_fields)
+_PROJECT_SELECT = f"SELECT {_PROJECT_FIELDS} FROM tracking_project p"  # noqa: S608
+_PROJECT_SELECT_LOCKING = f"SELECT {_PROJECT_FIELDS} FROM accounts_user u LEFT JOIN tracking_project p ON"  # noqa: S608
 
 
 def _pick(ref: ProjectRef, by_id, by_code, tasks, nested, index) -> tuple[Project | None, Task | None]:
@@ -337,13 +359,13 @@ def _apply(
     *,
     now: datetime,
     exclusive: bool,
-    overlap_in_insert: bool = False,
+    checked_in_insert: bool = False,
 ) -> list:
     """Delete, update and insert. When several kept rows move at once they are first marked
     non-exclusive, so that moving them past each other cannot trip the exclusion constraint
-    halfway through; each gets its flag back with its final times. With `overlap_in_insert`, the
-    one new row is inserted only if it overlaps nothing, and the overlap is refused (named as
-    `_refuse_overlaps` names it) when it does."""
+    halfway through; each gets its flag back with its final times. With `checked_in_insert`, the
+    one new row is inserted only if it overlaps nothing (and, open-ended, no timer runs), and the
+    conflict is refused (named as `_refuse_running` and `_refuse_overlaps` name it) when not."""
     if len(remove) == 1:
         remove[0].delete()
     elif remove:
@@ -381,7 +403,8 @@ def _apply(
                 entry.save()
         written.append(entry)
     if len(new_rows) == 1:
-        if not _insert_one(new_rows[0], unless_overlapping=overlap_in_insert):
+        if not _insert_one(new_rows[0], unless_conflicting=checked_in_insert):
+            _refuse_running(put, exclude=())
             _refuse_overlaps(put, exclude=())
             raise overlap_conflict(None, start=put[0].start)  # gone again since; still refused
     elif new_rows:
@@ -420,25 +443,32 @@ def _write_end(entry: TimeEntry) -> None:
 
 
 @cache
-def _insert_unless_overlapping_sql(open_ended: bool) -> str:
+def _insert_unless_conflicting_sql(open_ended: bool) -> str:
     """The INSERT of one new exclusive row that writes nothing when a stored exclusive entry of the
-    user overlaps it: the check is rules' one step back on the (user, start) index. Each value is
-    cast to its column's type (an INSERT ... SELECT does not infer them)."""
+    user overlaps it (rules' one step back on the (user, start) index) or, for an open-ended row,
+    when one of the user's entries runs (rules' running-timer query, on its partial index). Each
+    value is cast to its column's type (an INSERT ... SELECT does not infer them)."""
     values = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in _INSERT_FIELDS)
-    check = (OVERLAPPING_OPEN_SQL if open_ended else OVERLAPPING_ONE_SQL).format(exclude="")
-    return f"{_INSERT_INTO} SELECT {values} WHERE NOT EXISTS ({check}) RETURNING id"
+    check = f"NOT EXISTS ({(OVERLAPPING_OPEN_SQL if open_ended else OVERLAPPING_ONE_SQL).format(exclude='')})"
+    if open_ended:
+        check += f" AND NOT EXISTS ({ANY_RUNNING_SQL.format(users='%s', exclude='')})"
+    return f"{_INSERT_INTO} SELECT {values} WHERE {check} RETURNING id"
 
 
-def _insert_one(entry: TimeEntry, *, unless_overlapping: bool = False) -> bool:
-    """Insert `entry`; False (nothing written) when `unless_overlapping` and it overlaps."""
+def _insert_one(entry: TimeEntry, *, unless_conflicting: bool = False) -> bool:
+    """Insert `entry`; False (nothing written) when `unless_conflicting` and it overlaps a stored
+    entry or, open-ended, a timer runs."""
     if not connection.features.can_return_columns_from_insert:
         entry.save(force_insert=True)
         return True
     entry.updated_at = timezone.now()  # what auto_now sets on save
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _INSERT_FIELDS]
-    if unless_overlapping:
-        sql = _insert_unless_overlapping_sql(entry.end is None)
-        values += [entry.user_id, entry.start] if entry.end is None else [entry.user_id, entry.end, entry.start]
+    if unless_conflicting:
+        sql = _insert_unless_conflicting_sql(entry.end is None)
+        if entry.end is None:
+            values += [entry.user_id, entry.start, entry.user_id]
+        else:
+            values += [entry.user_id, entry.end, entry.start]
     else:
         sql = _INSERT_ENTRY_SQL
     with connection.cursor() as cursor:

@@ -245,6 +245,20 @@ def test_setting_allows_overlaps_and_such_rows_never_block(client_for, user, set
     assert client.post(URL, {"start_utc": "2025-09-15T09:15:00Z", "end_utc": "2025-09-15T09:20:00Z"}).status_code == 409
 
 
+def test_a_loose_running_timer_still_blocks_the_next_timer(client_for, user, settings):
+    settings.TIME_ENTRY_ALLOW_OVERLAP = True
+    client = client_for(user)
+    now = timezone.now().replace(microsecond=0)
+    loose = client.post(URL, {"start_utc": (now - timedelta(hours=1)).isoformat()})
+    assert loose.status_code == 201
+    settings.TIME_ENTRY_ALLOW_OVERLAP = False
+    response = client.post(URL, {"start_utc": (now - timedelta(hours=3)).isoformat()})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "timer_running"
+    assert response.json()["error"]["running_entry"] == loose.json()["id"]
+    assert TimeEntry.objects.filter(user=user).count() == 1
+
+
 def test_archived_project_refuses_new_entries_with_409(client_for, user):
     ProjectFactory(code="OLD", archived=True)
     response = client_for(user).post(

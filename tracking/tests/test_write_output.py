@@ -87,7 +87,7 @@ def test_a_new_entry_is_written_as_save_writes_it(user, running):
     # The reference row is someone else's: one user has one running entry at most. On PostgreSQL
     # the gate inserts a single row with its overlap check in the same statement.
     ours, django = TimeEntry(**values), TimeEntry(**{**values, "user": UserFactory()})
-    assert _insert_one(ours, unless_overlapping=connection.vendor == "postgresql") is True
+    assert _insert_one(ours, unless_conflicting=connection.vendor == "postgresql") is True
     django.save(force_insert=True)
     assert ours.pk and not ours._state.adding
     assert_stored_alike(ours, django)
@@ -157,7 +157,7 @@ def test_an_update_of_a_lap_with_a_task_answers_what_the_write_serializer_answer
 @pytest.mark.postgres
 @pytest.mark.parametrize("running", [False, True], ids=["finished", "running"])
 def test_the_checked_insert_writes_nothing_over_a_stored_entry(user, running):
-    """gate._insert_one(unless_overlapping=True): the INSERT carries rules' one-step-back overlap
+    """gate._insert_one(unless_conflicting=True): the INSERT carries rules' one-step-back overlap
     check, so a row that overlaps a stored exclusive entry is not written (False); one that only
     touches it is."""
     from tracking.services.gate import _insert_one
@@ -170,10 +170,24 @@ def test_the_checked_insert_writes_nothing_over_a_stored_entry(user, running):
         end=None if running else now - timedelta(hours=3),
         created_at=now,
     )
-    assert _insert_one(clash, unless_overlapping=True) is False and clash.pk is None
+    assert _insert_one(clash, unless_conflicting=True) is False and clash.pk is None
     assert TimeEntry.objects.filter(user=user).count() == 1
     touching = TimeEntry(
         user=user, start=now - timedelta(hours=4), end=None if running else now - timedelta(hours=3), created_at=now
     )
-    assert _insert_one(touching, unless_overlapping=True) is True and touching.pk is not None
+    assert _insert_one(touching, unless_conflicting=True) is True and touching.pk is not None
     assert TimeEntry.objects.filter(user=user).count() == 2
+
+
+@pytest.mark.postgres
+def test_the_checked_insert_of_a_timer_writes_nothing_while_another_runs(user):
+    """An open-ended row is also refused by a running entry that the overlap rule does not see
+    (written while overlaps were allowed, so not exclusive); a finished row beside it is not."""
+    from tracking.services.gate import _insert_one
+
+    now = timezone.now()
+    TimeEntry.objects.create(user=user, start=now - timedelta(hours=1), end=None, exclusive=False, created_at=now)
+    timer = TimeEntry(user=user, start=now - timedelta(hours=5), end=None, created_at=now)
+    assert _insert_one(timer, unless_conflicting=True) is False and timer.pk is None
+    finished = TimeEntry(user=user, start=now - timedelta(hours=5), end=now - timedelta(hours=4), created_at=now)
+    assert _insert_one(finished, unless_conflicting=True) is True
