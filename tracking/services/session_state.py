@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection
 from django.db.models import Count, Max, Min, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,11 +25,11 @@ def lock_session(session: Session, user: User | None = None, *, owner: User | No
     guards need, `tracking.hooks.session_write_facts`) read in the same query.
 
     `owner` is the owner's User when the caller holds it (an actor driving their own session):
-    then only the session's own columns are read, and the owner is that object. Otherwise the
-    owner is read with the session (and so its row locked with it, as it always was)."""
+    then only the session's own columns are read, and the owner is that object (on PostgreSQL its
+    row is locked by the same statement). Otherwise the owner is read with the session (and so its
+    row locked with it, as it always was)."""
     if owner is not None and owner.pk == session.owner_id and (user is None or user.pk == owner.pk):
-        lock_user(owner)
-        locked = _lock_own_session(session.pk)
+        locked = _lock_own_session(session.pk, owner)
         locked.owner = owner
         return locked
     lock_user(user or session.owner)
@@ -43,36 +44,46 @@ def _write_facts() -> dict:
     return facts
 
 
-# Stands for the session's id in the compiled statement of _lock_own_session.
+# Stand for the session's and the owner's ids in the compiled statement of _lock_own_session.
 ANY_SESSION = -(2**62) - 12345
+ANY_OWNER = -(2**62) - 54321
+LOCKED_OWNER_SQL = "SELECT id FROM accounts_user WHERE id = %s FOR UPDATE"
 
 
 @lru_cache(maxsize=4)
 def _own_session_statement(functions: tuple) -> tuple[str, tuple, int, tuple[tuple[str, int], ...]]:
     """The query of _lock_own_session compiled once (per set of registered fact functions): its
-    SQL, its parameters (the session's id as ANY_SESSION), how many of the row's first columns are
-    the session's, and where each fact is."""
+    SQL, its parameters (the ids as ANY_SESSION and ANY_OWNER), how many of the row's first columns
+    are the session's, and where each fact is.
+
+    The owner's row is locked by a sub-select the session row must match: PostgreSQL runs it once,
+    before any session row can reach the row lock at the top of the plan, so the owner's row is
+    locked before the session's, in the house order."""
     compiler = (
         Session.objects.select_for_update(of=("self",))
         .annotate(**_write_facts())
-        .filter(pk=ANY_SESSION)
+        .filter(pk=ANY_SESSION, owner_id=RawSQL(LOCKED_OWNER_SQL, (ANY_OWNER,)))  # noqa: S611 - a constant
         .query.get_compiler(DEFAULT_DB_ALIAS)
     )
     sql, params = compiler.as_sql()
-    if compiler.klass_info["select_fields"] != list(range(len(SESSION_COLUMNS))) or ANY_SESSION not in params:
+    shaped = compiler.klass_info["select_fields"] == list(range(len(SESSION_COLUMNS)))
+    if not shaped or {ANY_SESSION, ANY_OWNER} - set(params):
         raise RuntimeError("Unexpected shape of the session lock query.")  # pragma: no cover
     return sql, tuple(params), len(SESSION_COLUMNS), tuple(compiler.annotation_col_map.items())
 
 
-def _lock_own_session(pk: int) -> Session:
-    """`Session.objects.select_for_update(of=("self",)).annotate(**facts).get(pk=pk)`: on
-    PostgreSQL from the statement compiled once, as building and compiling the query cost more
-    than running it (tests/test_hot_paths.py holds both to the same session and facts)."""
+def _lock_own_session(pk: int, owner: User) -> Session:
+    """`lock_user(owner)`, then `Session.objects.select_for_update(of=("self",)).annotate(**facts)
+    .get(pk=pk)`: on PostgreSQL both in the statement compiled once, as building and compiling the
+    query cost more than running it, and the owner's lock was a round trip of its own
+    (tests/test_hot_paths.py holds both ways to the same session and facts, and the locks)."""
     if connection.vendor != "postgresql":
+        lock_user(owner)
         return Session.objects.select_for_update(of=("self",)).annotate(**_write_facts()).get(pk=pk)
     sql, params, width, facts = _own_session_statement(session_write_facts.functions)
+    ids = {ANY_SESSION: pk, ANY_OWNER: owner.pk}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk if value == ANY_SESSION else value for value in params])
+        cursor.execute(sql, [ids.get(value, value) for value in params])
         row = cursor.fetchone()
     if row is None:
         raise Session.DoesNotExist("Session matching query does not exist.")

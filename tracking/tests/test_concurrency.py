@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory
 from config.testing import bearer_client as bearer
 from config.testing import race, statuses
 from tracking.models import TimeEntry
-from tracking.services import entries
+from tracking.services import entries, gate
 from tracking.tests.factories import SessionFactory, TimeEntryFactory, at
 
 URL = "/api/v1/time-entries/"
@@ -60,9 +60,11 @@ def test_concurrent_session_starts_leave_one_running_lap():
 
 @pytest.fixture
 def without_user_lock(monkeypatch):
-    """Take the service's user-row lock away, so only the database constraints stand between
-    two racing writers."""
+    """Take the services' user-row lock away, so only the database constraints stand between
+    two racing writers (a create's lock is the gate's, taken with its project lookup when the
+    entry names a project; these entries name none)."""
     monkeypatch.setattr(entries, "lock_user", lambda user: None)
+    monkeypatch.setattr(gate, "lock_user", lambda user: None)
 
 
 @pytest.mark.postgres

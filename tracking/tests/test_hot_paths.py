@@ -132,7 +132,8 @@ def test_bad_query_values_answer_as_before(user, query, status, field):
 # write stopped running in a savepoint: create 9, timer start 10, session start 13; before a
 # single new row was checked for overlaps in its own INSERT: create 7, timer start 8, session
 # start 11; before an open-ended one's running check rode along (and a create's project lookup
-# took the lock): create 6, timer start 7, session start 10.
+# took the lock): create 6, timer start 7, session start 10; before an owner's command locked
+# the owner's row with the session's: session start 9, stop 9.
 
 
 def test_the_week_listing_is_one_query(user):
@@ -182,14 +183,15 @@ def test_writes_and_reads_cost_their_known_queries(user):
     assert response.status_code == 200
     response, measured["session_detail"] = count(lambda: client.get(f"/api/v1/sessions/{session.uuid}/"))
     assert response.status_code == 200
-    # A new row's checks and a create's project lookup: folded into other statements on PostgreSQL.
-    apart = 0 if connection.vendor == "postgresql" else 2
+    # A new row's checks, a create's project lookup and an owner's user lock: folded into other
+    # statements on PostgreSQL.
+    apart = 0 if connection.vendor == "postgresql" else 1
     assert measured == {
-        "create": 5 + apart,
-        "timer_start": 6 + apart,
+        "create": 5 + 2 * apart,
+        "timer_start": 6 + 2 * apart,
         "timer_stop": 7,
-        "session_start": 9 + apart,
-        "session_stop": 9,
+        "session_start": 8 + 3 * apart,
+        "session_stop": 8 + apart,
         "session_detail": 2,
     }
 
@@ -298,7 +300,7 @@ def test_the_compiled_session_lock_reads_what_the_orm_query_reads(user):
     names = (*SESSION_COLUMNS, "archived_group_id")
     for session in (SessionFactory(owner=user), GroupSessionFactory().session, archived.session):
         with transaction.atomic():
-            compiled = session_state._lock_own_session(session.pk)
+            compiled = session_state._lock_own_session(session.pk, session.owner)
             facts = session_state._write_facts()
             by_orm = Session.objects.select_for_update(of=("self",)).annotate(**facts).get(pk=session.pk)
         assert [compiled.__dict__[name] for name in names] == [by_orm.__dict__[name] for name in names]
@@ -306,7 +308,46 @@ def test_the_compiled_session_lock_reads_what_the_orm_query_reads(user):
     sql = session_state._own_session_statement(session_write_facts.functions)[0]
     assert sql.endswith('FOR UPDATE OF "tracking_session"')
     with pytest.raises(Session.DoesNotExist), transaction.atomic():
-        session_state._lock_own_session(-1)
+        session_state._lock_own_session(-1, user)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_compiled_session_lock_holds_the_owner_and_the_session():
+    """One statement takes both locks of an owner's command (the owner's row, then the session's):
+    another connection finds both rows locked until the transaction ends."""
+    from django.db import OperationalError, connections, transaction
+
+    from tracking.services import session_state
+
+    owner = UserFactory()
+    session = SessionFactory(owner=owner)
+    statements = {
+        "owner": "SELECT 1 FROM accounts_user WHERE id = %s FOR UPDATE NOWAIT",
+        "session": "SELECT 1 FROM tracking_session WHERE id = %s FOR UPDATE NOWAIT",
+    }
+    other = connections.create_connection("default")
+
+    def locked() -> set[str]:
+        found = set()
+        for name, sql in statements.items():
+            try:
+                with other.cursor() as cursor:
+                    cursor.execute(sql, [owner.pk if name == "owner" else session.pk])
+            except OperationalError:
+                found.add(name)
+            finally:
+                other.rollback()
+        return found
+
+    try:
+        other.set_autocommit(False)
+        with transaction.atomic():
+            session_state._lock_own_session(session.pk, owner)
+            assert locked() == {"owner", "session"}
+        assert locked() == set()
+    finally:
+        other.close()
 
 
 def test_group_progress_costs_its_known_queries():
