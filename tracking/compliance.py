@@ -276,17 +276,31 @@ def compliance_violations(
 
 
 # The write guard's days on PostgreSQL, summed by the database: what `_work_by_day` makes of the
-# user's entries, without reading every entry of a busy week into Python. The entries in the span
-# are merged into blocks (a row opens a block when it starts after every earlier row's end), cut
-# at the local midnights the caller passes (`%s::timestamptz[]`, day 1 from the first to the
-# second), and summed per day, with each day's first start and last end of the blocks that start
-# in it. Every day is a row (work NULL on a day without any), and each carries the user's week
-# start. tests/test_compliance_queries.py holds it to
-# the Python evaluation.
+# user's entries, without reading every entry of a busy week into Python. The entries that touch
+# the span are those that start in it, and of those that start before it, the last exclusive one
+# (exclusive entries never overlap, so sorted by start they are sorted by end: only that one can
+# reach into the span) and the loose ones (a partial index holds them): every index range is the
+# span's, where `start < until AND end > since` scanned all of a user's earlier entries. They are
+# merged into blocks (a row opens a block when it starts after every earlier row's end), cut at the
+# local midnights the caller passes (`bounds`, day 1 from the first to the second), and summed per
+# day, with each day's first start and last end of the blocks that start in it. Every day is a row
+# (work NULL on a day without any), and each carries the user's week start.
+# tests/test_compliance_queries.py holds it to the Python evaluation.
 WEEK_WORK_SQL = """
 WITH spans AS (
-    SELECT start, COALESCE("end", %s) AS stop FROM tracking_timeentry
-    WHERE user_id = %s AND start < %s AND ("end" IS NULL OR "end" > %s)
+    SELECT start, COALESCE("end", %(now)s) AS stop FROM (
+        SELECT start, "end" FROM tracking_timeentry
+        WHERE user_id = %(user)s AND start >= %(since)s AND start < %(until)s
+        UNION ALL (
+            SELECT start, "end" FROM tracking_timeentry
+            WHERE user_id = %(user)s AND exclusive AND start < %(since)s
+            ORDER BY start DESC, id DESC LIMIT 1
+        )
+        UNION ALL
+        SELECT start, "end" FROM tracking_timeentry
+        WHERE user_id = %(user)s AND NOT exclusive AND start < %(since)s
+    ) touching
+    WHERE "end" IS NULL OR "end" > %(since)s
 ), reaches AS (
     SELECT start, stop,
         max(stop) OVER (ORDER BY start, stop ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
@@ -301,14 +315,14 @@ WITH spans AS (
 ), days AS (
     SELECT day, since, until FROM (
         SELECT day, since, lead(since) OVER (ORDER BY day) AS until
-        FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS bound(since, day)
+        FROM unnest(%(bounds)s::timestamptz[]) WITH ORDINALITY AS bound(since, day)
     ) bounds WHERE until IS NOT NULL
 )
 SELECT days.day,
     sum(least(blocks.stop, days.until) - greatest(blocks.start, days.since)) FILTER (WHERE blocks.start IS NOT NULL),
     min(blocks.start) FILTER (WHERE blocks.start >= days.since),
     max(blocks.stop) FILTER (WHERE blocks.start >= days.since),
-    (SELECT s.week_start FROM accounts_usersettings s WHERE s.user_id = %s)
+    (SELECT s.week_start FROM accounts_usersettings s WHERE s.user_id = %(user)s)
 FROM days LEFT JOIN blocks ON blocks.start < days.until AND blocks.stop > days.since
 GROUP BY days.day"""
 
@@ -324,7 +338,8 @@ def week_work(
     if written_out and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             compiled_timestamps(cursor)
-            cursor.execute(WEEK_WORK_SQL, [now, user.pk, bounds[-1], bounds[0], list(bounds), user.pk])
+            params = {"now": now, "user": user.pk, "since": bounds[0], "until": bounds[-1], "bounds": list(bounds)}
+            cursor.execute(WEEK_WORK_SQL, params)
             rows = cursor.fetchall()
         for day, worked, first_start, last_end, _ in rows:
             if worked is not None:

@@ -159,6 +159,9 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["user", "start"], name="tracking_entry_user_start_idx"),
             models.Index(fields=["start"], name="tracking_entry_start_idx"),
+            # The few rows outside the no-overlap rule, by user: a window's loose entries that
+            # start before it are found without scanning the user's earlier entries.
+            models.Index(fields=["user", "start"], condition=Q(exclusive=False), name="tracking_entry_loose_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -53,6 +53,26 @@ def test_the_database_sums_the_days_as_python_does(user, week_start):
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("running", [False, True], ids=["finished", "running"])
+def test_entries_from_before_the_days_count_where_they_reach_into_them(user, running):
+    """The database reads the entries that start before the days through the last exclusive one
+    and the loose ones only: those must be every entry that reaches into the days."""
+    first = date(2025, 9, 13)
+    since = datetime(2025, 9, 13, tzinfo=UTC)
+    TimeEntryFactory(user=user, start=since - timedelta(days=3), end=since - timedelta(days=2))  # long before
+    TimeEntryFactory(user=user, start=since - timedelta(hours=9), end=since - timedelta(hours=8))
+    TimeEntryFactory(user=user, start=since - timedelta(hours=3), end=None if running else since + timedelta(hours=2))
+    TimeEntryFactory(user=user, start=since - timedelta(hours=5), end=since + timedelta(hours=1), exclusive=False)
+    TimeEntryFactory(user=user, start=since - timedelta(hours=6), end=since - timedelta(hours=4), exclusive=False)
+    later = {"start": since + timedelta(days=1), "end": since + timedelta(days=1, hours=4)}
+    TimeEntryFactory(user=user, exclusive=not running, **later)  # a running exclusive entry blocks what follows
+    _, days = both_ways(user, first, 16)
+    reached = timedelta(days=16) if running else timedelta(hours=2)  # a running one counts up to NOW
+    assert days[first].worked == min(reached, timedelta(days=1))
+    assert days[first].first_start is None  # its block began the day before
+
+
+@pytest.mark.postgres
 def test_days_without_work_still_read_the_week_start(user):
     UserSettings.objects.update_or_create(user=user, defaults={"week_start": "saturday"})
     TimeEntryFactory(user=user, start=MONDAY - timedelta(days=30), end=MONDAY - timedelta(days=30, hours=-1))
