@@ -13,7 +13,7 @@ from config.testing import bearer_client as bearer
 from config.testing import race, statuses
 from tracking.models import TimeEntry
 from tracking.services import entries, gate
-from tracking.tests.factories import SessionFactory, TimeEntryFactory, at
+from tracking.tests.factories import ProjectFactory, SessionFactory, TimeEntryFactory, at
 
 URL = "/api/v1/time-entries/"
 
@@ -30,11 +30,13 @@ def test_concurrent_timer_starts_give_exactly_one_201():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_overlapping_creates_give_one_201_and_one_409():
+@pytest.mark.parametrize("project", [None, "RACE"], ids=["no project", "a project (its lookup takes the lock)"])
+def test_concurrent_overlapping_creates_give_one_201_and_one_409(project):
     user = UserFactory()
     first, second = bearer(user), bearer(user)
-    a = {"start_utc": "2025-09-15T09:00:00Z", "end_utc": "2025-09-15T11:00:00Z"}
-    b = {"start_utc": "2025-09-15T10:00:00Z", "end_utc": "2025-09-15T12:00:00Z"}
+    named = {"project_code": ProjectFactory(code=project).code} if project else {}
+    a = {"start_utc": "2025-09-15T09:00:00Z", "end_utc": "2025-09-15T11:00:00Z", **named}
+    b = {"start_utc": "2025-09-15T10:00:00Z", "end_utc": "2025-09-15T12:00:00Z", **named}
 
     responses = race([lambda: first.post(URL, a), lambda: second.post(URL, b)])
 
