@@ -168,10 +168,9 @@ def evaluate(
     """Every violation in `intervals` (pairs of start, end-or-None) of one user; with `window`,
     only those whose period overlaps it. `week_start` saves reading the user's settings when the
     caller has it already."""
-    zone = user_zone(user)
+    zone, week_start = user_zone(user), week_start or user_week_start(user)
     days = _work_by_day(_blocks(intervals, now), zone)
-    return violations(days, user=user, zone=zone, week_start=week_start or user_week_start(user), limits=limits,
-                      window=window)  # fmt: skip
+    return violations(days, user=user, zone=zone, week_start=week_start, limits=limits, window=window)
 
 
 def violations(
