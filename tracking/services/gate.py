@@ -234,10 +234,12 @@ def _resolve_projects(put: Sequence[EntryDraft], nested: str | None, *, lock: Us
     ids = {r.project_id for r in refs if r.project_id is not None}
     codes = {r.project_code.strip().upper() for r in refs if r.project_code}
     task_ids = {r.task_id for r in refs if r.task_id is not None}
-    if lock is not None and not (connection.vendor == "postgresql" and (ids or codes)):
-        lock_user(lock)
-        lock = None
-    by_id = {p.uuid: p for p in _projects_named(ids, codes, lock=lock)} if ids or codes else {}
+    if ids or codes:
+        by_id = {p.uuid: p for p in _projects_named(ids, codes, lock=lock)}
+    else:
+        by_id = {}
+        if lock is not None:
+            lock_user(lock)
     by_code = {p.code: p for p in by_id.values()}
     tasks = {t.uuid: t for t in Task.objects.filter(uuid__in=task_ids).select_related("project")} if task_ids else {}
     for index, draft in enumerate(put):
@@ -251,10 +253,13 @@ def _resolve_projects(put: Sequence[EntryDraft], nested: str | None, *, lock: Us
 def _projects_named(ids: set[UUID], codes: set[str], *, lock: User | None = None) -> list[Project]:
     """The projects with any of these public ids or codes. Every create names a project, and on
     PostgreSQL the lookup is written out and its rows become projects without the ORM, which cost
-    more than running it; with `lock` (PostgreSQL only) the same statement takes that user's row
-    lock: one round trip for both. The columns are named, not `*`: a prepared statement's result
-    must keep its shape when a later migration adds a column while this process still holds it."""
+    more than running it. With `lock`, that user's row is locked first; on PostgreSQL by the same
+    statement, one round trip for both. The columns are named, not `*`: a prepared statement's
+    result must keep its shape when a later migration adds a column while this process still
+    holds it."""
     if connection.vendor != "postgresql":  # SQLite's rows need the ORM's converters
+        if lock is not None:
+            lock_user(lock)
         return list(Project.objects.filter(Q(uuid__in=ids) | Q(code__in=codes)))
     conditions, params = [], []
     for column, values in (("uuid", list(ids)), ("code", sorted(codes))):

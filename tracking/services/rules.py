@@ -24,7 +24,8 @@ RUNNING_CONSTRAINT = "tracking_one_running_entry_per_user"
 OVERLAP_CONSTRAINT = "tracking_entry_no_overlap"
 
 Interval = tuple[datetime, datetime | None]
-READ_USER_SQL = "SELECT 1 FROM accounts_user WHERE id = %s"
+# Reads the user's id: the session lock also uses it as a sub-select (session_state).
+READ_USER_SQL = "SELECT id FROM accounts_user WHERE id = %s"
 LOCK_USER_SQL = READ_USER_SQL + " FOR UPDATE"
 
 

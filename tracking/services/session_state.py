@@ -16,7 +16,7 @@ from accounts.models import User
 from tracking.hooks import session_write_facts, session_write_guard
 from tracking.models import Session, SessionStatus
 from tracking.selectors import SESSION_COLUMNS, session_all_lap_rows
-from tracking.services.rules import lock_user
+from tracking.services.rules import LOCK_USER_SQL, lock_user
 
 
 def lock_session(session: Session, user: User | None = None, *, owner: User | None = None) -> Session:
@@ -47,7 +47,6 @@ def _write_facts() -> dict:
 # Stand for the session's and the owner's ids in the compiled statement of _lock_own_session.
 ANY_SESSION = -(2**62) - 12345
 ANY_OWNER = -(2**62) - 54321
-LOCKED_OWNER_SQL = "SELECT id FROM accounts_user WHERE id = %s FOR UPDATE"
 
 
 @lru_cache(maxsize=4)
@@ -62,7 +61,7 @@ def _own_session_statement(functions: tuple) -> tuple[str, tuple, int, tuple[tup
     compiler = (
         Session.objects.select_for_update(of=("self",))
         .annotate(**_write_facts())
-        .filter(pk=ANY_SESSION, owner_id=RawSQL(LOCKED_OWNER_SQL, (ANY_OWNER,)))  # noqa: S611 - a constant
+        .filter(pk=ANY_SESSION, owner_id=RawSQL(LOCK_USER_SQL, (ANY_OWNER,)))  # noqa: S611 - a constant
         .query.get_compiler(DEFAULT_DB_ALIAS)
     )
     sql, params = compiler.as_sql()
